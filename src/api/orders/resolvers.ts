@@ -1,0 +1,32 @@
+/** Orders API resolvers: translate arguments, call one domain function, return its view. No rules here. */
+import type { Resolvers } from './schema-types.ts';
+import { viewer } from '../viewer.ts';
+import { DateTime, JSONScalar } from '../scalars.ts';
+import { cancelOrderCommand, createOrder, openOrderCommand, requestFulfillmentCommand, updateOrder } from '../../orders/order-commands.ts';
+import { getOrder, listOrders, orderHistory } from '../../orders/order-queries.ts';
+import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
+import { webhookQueries, webhookMutations, webhookTypes } from './webhook-resolvers.ts';
+
+export const ordersResolvers: Resolvers = {
+  DateTime,
+  JSON: JSONScalar,
+  Query: {
+    viewer,
+    order: (_, args, { ctx }) => getOrder(ctx, { id: args.id, externalReference: args.byExternalReference?.externalReference }) as never,
+    orders: (_, args, { ctx }) => listOrders(ctx, args) as never,
+    dispatchableRequest: (_, { id }, { ctx }) => getDispatchableRequest(ctx, id),
+    ...webhookQueries,
+  },
+  Mutation: {
+    orderCreate: (_, { input }, { ctx }) => createOrder(ctx, input) as never,
+    orderUpdate: (_, { input }, { ctx }) => updateOrder(ctx, input),
+    orderOpen: (_, { id }, { ctx }) => openOrderCommand(ctx, id),
+    orderCancel: (_, { id }, { ctx }) => cancelOrderCommand(ctx, id),
+    orderRequestFulfillment: (_, { id }, { ctx }) => requestFulfillmentCommand(ctx, id),
+    ...webhookMutations,
+  },
+  Order: {
+    events: (order, _, { ctx }) => orderHistory(ctx, order.id) as never,
+  },
+  ...webhookTypes,
+};

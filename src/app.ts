@@ -1,0 +1,134 @@
+/**
+ * The composition root: the one module that knows every other. It opens the database, runs migrations, builds
+ * the services, the HTTP server and the workers, and hands back what the CLI needs to run and stop them.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Services } from './context.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { TokenService } from './auth/token-service.ts';
+import { oauthRoutes } from './auth/oauth-routes.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { mountGraphQL } from './http/graphql-endpoint.ts';
+import { ordersResolvers } from './api/orders/resolvers.ts';
+import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
+import { JobSignal } from './jobs/job-signal.ts';
+import { startWorkers, type Workers } from './jobs/workers.ts';
+import { idempotencyPlugin } from './http/idempotency.ts';
+import { errorHandling } from './http/error-handling.ts';
+import type { JobHandler } from './jobs/workers.ts';
+import { applyRequestHandler } from './requests/apply-request.ts';
+
+/** Every kind of background job, by the module that owns it. */
+function jobHandlers(): JobHandler[] {
+  return [applyRequestHandler];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface App {
+  config: Config;
+  db: Db;
+  services: Services;
+  server?: FastifyInstance;
+  workers?: Workers;
+  close(): Promise<void>;
+}
+
+/** Opens the database and applies pending migrations. */
+export async function openApp(config: Config, opts: { poolSize?: number } = {}): Promise<App & { signal: JobSignal }> {
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize });
+  try {
+    await migrateToLatest(db);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const signal = new JobSignal(db);
+  const services: Services = {
+    db,
+    jobsQueued: () => signal.notify(),
+    webhookAllowPrivate: config.webhookAllowPrivate,
+  };
+  return { config, db, services, signal, close: () => db.close() };
+}
+
+/** Builds and starts whatever `serve` or `worker` asked for. */
+export async function startApp(
+  config: Config,
+  opts: { http: boolean; workers: boolean; logger?: boolean },
+): Promise<App> {
+  const app = await openApp(config);
+  const { db, services, signal } = app;
+  let server: FastifyInstance | undefined;
+  let tokens: TokenService | undefined;
+  let workers: Workers | undefined;
+  try {
+    await signal.start();
+    if (opts.http) {
+      tokens = new TokenService(db, config.tokenTtlSeconds);
+      await tokens.start();
+      server = await buildServer(config, services, tokens, opts.logger ?? true);
+      await server.listen({ port: config.port, host: config.host });
+    }
+    if (opts.workers) workers = startWorkers(services, signal, jobHandlers(), { log: server?.log });
+  } catch (e) {
+    await server?.close();
+    tokens?.stop();
+    await signal.stop();
+    await db.close();
+    throw e;
+  }
+  return {
+    config,
+    db,
+    services,
+    server,
+    workers,
+    close: async () => {
+      await server?.close();
+      await workers?.stop();
+      tokens?.stop();
+      await signal.stop();
+      await db.close();
+    },
+  };
+}
+
+export async function buildServer(config: Config, services: Services, tokens: TokenService, logger: boolean): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: logger ? { level: config.logLevel } : false,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+  });
+  await server.register(errorHandling);
+  await server.register(healthRoutes, { db: services.db });
+  await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
+  await server.register(idempotencyPlugin, { db: services.db });
+  const graphiql = !config.production;
+  await mountGraphQL(server, {
+    prefix: '',
+    schemaFile: path.join(here, 'api/orders/schema.graphql'),
+    resolvers: ordersResolvers as never,
+    tokens,
+    services,
+    graphiql,
+    introspection: config.introspection,
+  });
+  await mountGraphQL(server, {
+    prefix: '/fulfiller',
+    schemaFile: path.join(here, 'api/fulfiller/schema.graphql'),
+    resolvers: fulfillerResolvers as never,
+    tokens,
+    services,
+    graphiql,
+    introspection: config.introspection,
+  });
+  return server;
+}

@@ -1,0 +1,191 @@
+/**
+ * Issues and verifies access tokens (RFC 9068 JWTs). Verification happens in memory: a verified token is cached
+ * until it expires, and a poll of the revocation tables every half second keeps revocation (of a token or of a
+ * whole client) effective within a second on every node.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import type { Db } from '../db/database.ts';
+import type { Actor } from '../context.ts';
+import { loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
+
+export const AUDIENCE = 'ordergraph';
+const POLL_MS = 500;
+const CACHE_MAX = 50_000;
+
+export interface AccessClaims {
+  jti: string;
+  client_id: string;
+  sub: string;
+  scope: string;
+  exp: number;
+  iat: number;
+  /** The client's own organization. */
+  org: string;
+  /** Every organization the token may act on. */
+  orgs: string[];
+}
+
+interface Cached {
+  claims: AccessClaims;
+  actor: Actor;
+}
+
+export class TokenService {
+  private keys: SigningKey[] = [];
+  private readonly cache = new Map<string, Cached>();
+  private readonly revokedJtis = new Map<string, number>(); // jti → exp (s)
+  private readonly revokedClients = new Set<string>();
+  private lastRevocationSeen = '';
+  private lastClientRevocationSeen = '';
+  private timer: NodeJS.Timeout | undefined;
+  private lastKeyReload = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.keys = await loadSigningKeys(this.db.kysely);
+    await this.pollRevocations();
+    this.timer = setInterval(() => {
+      this.pollRevocations().catch(() => {}); // a failed poll is retried on the next tick
+    }, POLL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  jwks(): { keys: object[] } {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+
+  async issue(input: { clientId: string; organizationId: string; organizationIds: string[]; scopes: string[]; issuer: string }): Promise<{ token: string; expiresIn: number }> {
+    const key = this.keys[0];
+    const jti = randomUUID();
+    const token = await new SignJWT({
+      client_id: input.clientId,
+      scope: input.scopes.join(' '),
+      org: input.organizationId,
+      orgs: input.organizationIds,
+    })
+      .setProtectedHeader({ alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid })
+      .setIssuer(input.issuer)
+      .setAudience(AUDIENCE)
+      .setSubject(input.clientId)
+      .setJti(jti)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(key.privateKey);
+    return { token, expiresIn: this.ttlSeconds };
+  }
+
+  /** The actor of a valid, live token; undefined for anything else (bad, expired, revoked). */
+  async verify(token: string): Promise<{ actor: Actor; claims: AccessClaims } | undefined> {
+    const now = Date.now() / 1000;
+    const hit = this.cache.get(token);
+    if (hit) {
+      if (hit.claims.exp > now && this.live(hit.claims)) return hit;
+      this.cache.delete(token);
+      return undefined;
+    }
+    const claims = await this.verifySignature(token);
+    if (!claims || !this.live(claims)) return undefined;
+    const entry: Cached = {
+      claims,
+      actor: {
+        clientId: claims.client_id,
+        organizationId: claims.org,
+        organizationIds: new Set(claims.orgs),
+        scopes: new Set(claims.scope.split(' ').filter(Boolean)),
+      },
+    };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear(); // crude bound; re-verifying is only slower
+    this.cache.set(token, entry);
+    return entry;
+  }
+
+  private live(claims: AccessClaims): boolean {
+    return !this.revokedJtis.has(claims.jti) && !this.revokedClients.has(claims.client_id);
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims | undefined> {
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg !== SIGNING_ALG || header.typ !== 'at+jwt') return undefined;
+      kid = header.kid;
+    } catch {
+      return undefined;
+    }
+    let key = this.keys.find((k) => k.kid === kid);
+    if (!key && Date.now() - this.lastKeyReload > 1000) {
+      // Another node may have rotated keys since we loaded them.
+      this.lastKeyReload = Date.now();
+      this.keys = await loadSigningKeys(this.db.kysely);
+      key = this.keys.find((k) => k.kid === kid);
+    }
+    if (!key) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        algorithms: [SIGNING_ALG],
+        audience: AUDIENCE,
+        typ: 'at+jwt',
+        requiredClaims: ['jti', 'exp', 'iat', 'client_id', 'scope'],
+      });
+      const p = payload as unknown as AccessClaims;
+      if (typeof p.org !== 'string' || !Array.isArray(p.orgs)) return undefined;
+      return p;
+    } catch (e) {
+      if (e instanceof joseErrors.JOSEError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Marks a token revoked everywhere (RFC 7009). Unknown or unverifiable tokens are ignored. */
+  async revoke(token: string, byClientId: string): Promise<void> {
+    const claims = await this.verifySignature(token);
+    if (!claims || claims.client_id !== byClientId) return; // RFC 7009 §2.1: only the owner's tokens
+    const now = new Date().toISOString();
+    await this.db.kysely
+      .insertInto('revoked_tokens')
+      .values({ jti: claims.jti, expires_at: new Date(claims.exp * 1000).toISOString(), revoked_at: now })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .execute();
+    this.revokedJtis.set(claims.jti, claims.exp);
+    this.cache.delete(token);
+  }
+
+  /** Decoded claims of a live token, for introspection. */
+  async introspect(token: string): Promise<AccessClaims | undefined> {
+    return (await this.verify(token))?.claims;
+  }
+
+  private async pollRevocations(): Promise<void> {
+    const db = this.db.kysely;
+    const tokens = await db
+      .selectFrom('revoked_tokens')
+      .select(['jti', 'expires_at', 'revoked_at'])
+      .where('revoked_at', '>=', this.lastRevocationSeen)
+      .execute();
+    for (const t of tokens) {
+      this.revokedJtis.set(t.jti, Date.parse(t.expires_at) / 1000);
+      if (t.revoked_at > this.lastRevocationSeen) this.lastRevocationSeen = t.revoked_at;
+    }
+    const clients = await db
+      .selectFrom('clients')
+      .select(['id', 'revoked_at'])
+      .where('revoked_at', 'is not', null)
+      .where('revoked_at', '>=', this.lastClientRevocationSeen)
+      .execute();
+    for (const c of clients) {
+      this.revokedClients.add(c.id);
+      if (c.revoked_at! > this.lastClientRevocationSeen) this.lastClientRevocationSeen = c.revoked_at!;
+    }
+    const now = Date.now() / 1000;
+    for (const [jti, exp] of this.revokedJtis) if (exp < now) this.revokedJtis.delete(jti);
+  }
+}

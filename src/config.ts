@@ -1,0 +1,56 @@
+/** Configuration from environment variables (SPEC §1); every one is optional. */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset → embedded SQLite file in dataDir. */
+  databaseUrl: string | undefined;
+  logLevel: string;
+  tokenTtlSeconds: number;
+  /** undefined = seed the demo on first start of an empty embedded database. */
+  demo: boolean | undefined;
+  workers: boolean;
+  rateLimit: string | undefined;
+  webhookAllowPrivate: boolean;
+  bodyLimitBytes: number;
+  /** Unset → the issuer is the URL the request came in on. */
+  issuer: string | undefined;
+  production: boolean;
+  introspection: boolean;
+}
+
+function flag(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  return !['false', '0', 'off', 'no'].includes(value.toLowerCase());
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = positiveInt('PORT', env.PORT, 4000);
+  const host = env.HOST || '127.0.0.1';
+  const production = env.NODE_ENV === 'production';
+  return {
+    port,
+    host,
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    tokenTtlSeconds: positiveInt('ORDERGRAPH_TOKEN_TTL', env.ORDERGRAPH_TOKEN_TTL, 3600),
+    demo: flag(env.ORDERGRAPH_DEMO),
+    workers: flag(env.ORDERGRAPH_WORKERS) ?? true,
+    rateLimit: env.ORDERGRAPH_RATE_LIMIT || undefined,
+    webhookAllowPrivate: flag(env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE) ?? false,
+    bodyLimitBytes: positiveInt('ORDERGRAPH_BODY_LIMIT', env.ORDERGRAPH_BODY_LIMIT, 1024 * 1024),
+    issuer: env.ORDERGRAPH_ISSUER || undefined,
+    production,
+    introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
+  };
+}

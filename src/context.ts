@@ -1,0 +1,54 @@
+/**
+ * The context every domain function takes first: who is acting, the request id, and the services (database,
+ * job signal). `withTransaction` hands out the same context bound to one database transaction.
+ */
+import type { Transaction } from 'kysely';
+import type { Db } from './db/database.ts';
+import type { Database } from './db/tables.ts';
+
+export interface Actor {
+  clientId: string;
+  /** The client's own organization. */
+  organizationId: string;
+  /** Every organization the token may act on (its own included, unless narrowed away). */
+  organizationIds: ReadonlySet<string>;
+  scopes: ReadonlySet<string>;
+}
+
+export interface Services {
+  db: Db;
+  /** Tells the workers (in this process, and on PostgreSQL in every process) that jobs were queued. */
+  jobsQueued(): void;
+  webhookAllowPrivate: boolean;
+}
+
+export interface Ctx {
+  actor: Actor | null;
+  requestId: string;
+  services: Services;
+}
+
+export interface TxCtx extends Ctx {
+  tx: Transaction<Database>;
+  /** Set by commands that queued jobs, so workers are woken after commit. */
+  queuedJobs: boolean;
+}
+
+/** Runs `fn` in one database transaction; wakes the workers after commit if it queued jobs. */
+export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<T>): Promise<T> {
+  if ('tx' in ctx) return fn(ctx as TxCtx);
+  let queued = false;
+  const result = await ctx.services.db.kysely.transaction().execute(async (tx) => {
+    const tctx: TxCtx = { ...ctx, tx, queuedJobs: false };
+    const r = await fn(tctx);
+    queued = tctx.queuedJobs;
+    return r;
+  });
+  if (queued) ctx.services.jobsQueued();
+  return result;
+}
+
+/** A context for work that no client started (workers, CLI, seeding). */
+export function systemCtx(services: Services, requestId = 'system'): Ctx {
+  return { actor: null, requestId, services };
+}

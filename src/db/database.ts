@@ -1,0 +1,64 @@
+/**
+ * Opens the database: embedded SQLite (better-sqlite3) by default, PostgreSQL when DATABASE_URL says so.
+ * Everything above this module talks Kysely; the few dialect differences live in `Db.kind` checks here and in
+ * `dialect-sql.ts`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { Database } from './tables.ts';
+
+export type DbKind = 'sqlite' | 'postgres';
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface Db {
+  kind: DbKind;
+  kysely: Kysely<Database>;
+  /** The raw better-sqlite3 handle on SQLite (for checkpoints), the pool on PostgreSQL. */
+  sqlite?: SQLite.Database;
+  pool?: pg.Pool;
+  /** Human-readable location without credentials, for logs. */
+  location: string;
+  close(): Promise<void>;
+}
+
+// int8 (count(*), bigserial) as numbers: our counts and ids stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Db {
+  if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const url = new URL(opts.databaseUrl);
+    return {
+      kind: 'postgres',
+      kysely,
+      pool,
+      location: `postgres://${url.host}${url.pathname}`,
+      close: () => kysely.destroy(),
+    };
+  }
+  if (opts.databaseUrl && !opts.databaseUrl.startsWith('sqlite:')) {
+    throw new Error('DATABASE_URL must start with postgres:// or postgresql:// (or sqlite:PATH)');
+  }
+  const file = opts.databaseUrl
+    ? opts.databaseUrl.slice('sqlite:'.length)
+    : path.join(opts.dataDir, 'ordergraph.sqlite');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    kind: 'sqlite',
+    kysely,
+    sqlite,
+    location: file,
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,30 @@
+/** Applies pending migrations, one history on both databases (Kysely's migration table). */
+import { Migrator, type Migration } from 'kysely';
+import type { Db } from './database.ts';
+import * as initial from './migrations/001-initial.ts';
+
+function migrations(db: Db): Record<string, Migration> {
+  return {
+    '001-initial': { up: (k) => initial.up(k, db.kind) },
+  };
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations(db) } });
+}
+
+/** Runs every pending migration; returns the names applied. Throws with the failing migration's name. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(error as Error).message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when every known migration has been applied (for /readyz). */
+export async function migrationsApplied(db: Db): Promise<boolean> {
+  const list = await migrator(db).getMigrations();
+  return list.every((m) => m.executedAt !== undefined);
+}

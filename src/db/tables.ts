@@ -1,0 +1,194 @@
+/**
+ * Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and JSON is text on both
+ * databases, so one set of queries serves SQLite and PostgreSQL alike.
+ */
+import type { Generated } from 'kysely';
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  kind: 'MERCHANT' | 'SUPPLIER';
+  default_supplier_id: string | null;
+  created_at: string;
+}
+
+export interface ClientTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  secret_hash: string;
+  /** Space-separated scopes. */
+  scopes: string;
+  /** JSON array of organization ids the client may act on besides its own. */
+  access: string;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface RevokedTokenTable {
+  jti: string;
+  expires_at: string;
+  revoked_at: string;
+}
+
+export interface OrderTable {
+  id: string;
+  number: Generated<number>;
+  organization_id: string;
+  supplier_id: string | null;
+  external_reference: string | null;
+  state: 'DRAFT' | 'OPENED' | 'COMPLETED';
+  status: number;
+  invoice_number: string | null;
+  type: string | null;
+  dispatching_type: string | null;
+  priority: string | null;
+  inventory_policy: string | null;
+  total: number | null;
+  total_tax_inclusive: number | null;
+  total_shipping: number | null;
+  currency: string | null;
+  issued_at: string | null;
+  /** JSON of the Delivery object, or null. */
+  delivery: string | null;
+  comment: string | null;
+  shipping_carrier: string | null;
+  shipping_method: string | null;
+  shipping_tracking: string | null;
+  locked: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderLineTable {
+  id: Generated<number>;
+  order_id: string;
+  organization_id: string;
+  position: number;
+  sku: string | null;
+  label: string | null;
+  quantity: number;
+  price: number | null;
+  vat_rate: number | null;
+  status: string;
+}
+
+export interface OrderEventTable {
+  id: Generated<number>;
+  order_id: string;
+  organization_id: string;
+  client_id: string | null;
+  request_id: string | null;
+  action: string;
+  /** JSON: { field: { from, to } }. */
+  changes: string;
+  created_at: string;
+}
+
+export interface DispatchableRequestTable {
+  id: string;
+  organization_id: string;
+  order_id: string;
+  type: string;
+  state: 'PENDING' | 'ACCEPTED' | 'REJECTED';
+  message: string | null;
+  /** JSON of the change to apply (the validated input). */
+  payload: string;
+  client_id: string | null;
+  request_id: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** Jobs sharing a key run one at a time, oldest first. */
+  queue_key: string | null;
+  payload: string;
+  state: 'queued' | 'done' | 'failed';
+  run_at: string;
+  attempts: number;
+  locked_until: string | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface OutboxEventTable {
+  id: Generated<number>;
+  organization_id: string;
+  order_id: string | null;
+  type: string;
+  /** JSON snapshot of the body at the time of the event. */
+  payload: string;
+  created_at: string;
+}
+
+export interface IdempotencyKeyTable {
+  client_id: string;
+  key: string;
+  request_hash: string;
+  state: 'in_flight' | 'done';
+  status_code: number | null;
+  response: string | null;
+  created_at: string;
+}
+
+export interface WebhookTable {
+  id: string;
+  organization_id: string;
+  endpoint: string;
+  /** JSON array of event types. */
+  events: string;
+  /** JSON object of extra headers. */
+  headers: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  enabled: number;
+  consecutive_failures: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: string;
+  organization_id: string;
+  event_id: number;
+  job_id: number;
+  attempt: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  success: number;
+  created_at: string;
+}
+
+export interface Database {
+  organizations: OrganizationTable;
+  clients: ClientTable;
+  signing_keys: SigningKeyTable;
+  revoked_tokens: RevokedTokenTable;
+  orders: OrderTable;
+  order_lines: OrderLineTable;
+  order_events: OrderEventTable;
+  dispatchable_requests: DispatchableRequestTable;
+  jobs: JobTable;
+  outbox_events: OutboxEventTable;
+  idempotency_keys: IdempotencyKeyTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+}

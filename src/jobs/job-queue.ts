@@ -1,0 +1,122 @@
+/**
+ * The durable job queue: a job is a row, queued in the same transaction as the change that needs it. Workers
+ * claim due jobs with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes writers anyway). Jobs
+ * that share a `queue_key` run one at a time, oldest first: that is how per-order ordering is kept.
+ */
+import { sql } from 'kysely';
+import type { Db, Executor } from '../db/database.ts';
+import type { TxCtx } from '../context.ts';
+
+export interface Job {
+  id: number;
+  kind: string;
+  queueKey: string | null;
+  payload: unknown;
+  attempts: number;
+  createdAt: string;
+}
+
+export interface NewJob {
+  kind: string;
+  queueKey?: string | null;
+  payload: unknown;
+  runAt?: Date;
+}
+
+/** Queues jobs inside the caller's transaction; the workers are woken after it commits. */
+export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const now = new Date().toISOString();
+  await tctx.tx
+    .insertInto('jobs')
+    .values(
+      jobs.map((j) => ({
+        kind: j.kind,
+        queue_key: j.queueKey ?? null,
+        payload: JSON.stringify(j.payload),
+        state: 'queued' as const,
+        run_at: j.runAt ? j.runAt.toISOString() : now,
+        attempts: 0,
+        locked_until: null,
+        locked_by: null,
+        last_error: null,
+        created_at: now,
+        finished_at: null,
+      })),
+    )
+    .execute();
+  tctx.queuedJobs = true;
+}
+
+/** Claims up to `limit` due jobs for `workerId`, leasing them for `leaseMs`. */
+export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+  const now = new Date();
+  const nowIso = now.toISOString();
+  const lease = new Date(now.getTime() + leaseMs).toISOString();
+  const lock = db.kind === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const result = await sql<{
+    id: number;
+    kind: string;
+    queue_key: string | null;
+    payload: string;
+    attempts: number;
+    created_at: string;
+  }>`
+    UPDATE jobs SET locked_until = ${lease}, locked_by = ${workerId}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT j.id FROM jobs j
+      WHERE j.state = 'queued' AND j.run_at <= ${nowIso}
+        AND (j.locked_until IS NULL OR j.locked_until < ${nowIso})
+        AND (j.queue_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
+      ORDER BY j.id
+      LIMIT ${limit}
+      ${lock}
+    )
+    RETURNING id, kind, queue_key, payload, attempts, created_at`.execute(db.kysely);
+  return result.rows
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      queueKey: r.queue_key,
+      payload: JSON.parse(r.payload),
+      attempts: r.attempts,
+      createdAt: r.created_at,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */
+export async function completeJob(db: Executor, jobId: number): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ state: 'done', finished_at: new Date().toISOString(), locked_until: null })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+export async function retryJob(db: Executor, jobId: number, runAt: Date, error: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ run_at: runAt.toISOString(), locked_until: null, locked_by: null, last_error: error.slice(0, 2000) })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+export async function failJob(db: Executor, jobId: number, error: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ state: 'failed', finished_at: new Date().toISOString(), locked_until: null, last_error: error.slice(0, 2000) })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+/** When the next queued job falls due (or a lease runs out), so an idle worker knows when to look again. */
+export async function nextDueAt(db: Db): Promise<number | undefined> {
+  const row = await db.kysely
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('run_at'))
+    .where('state', '=', 'queued')
+    .executeTakeFirst();
+  return row?.run_at ? Date.parse(row.run_at as string) : undefined;
+}

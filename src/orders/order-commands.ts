@@ -1,0 +1,151 @@
+/**
+ * The merchant's commands (Orders API mutations). Each runs in one transaction: a DRAFT order changes at once,
+ * an OPENED one gets a PENDING dispatchable request for the worker, a COMPLETED one refuses with a reason.
+ */
+import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
+import { canAccess, requireScope } from '../auth/scopes.ts';
+import { badInput, notFound } from '../errors/domain-error.ts';
+import { findOrganization } from '../organizations/organizations.ts';
+import { emitEvents } from '../webhooks/outbox.ts';
+import { recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
+import { recordHistory } from './order-history.ts';
+import { parseCreateInput, parseUpdateInput } from './order-input.ts';
+import { orderView, type OrderRecord, type OrderView } from './order-record.ts';
+import { applyPatch, cancelOrder, checkPatchReferences, checkVersion, merchantChangeRefusal, openOrder, orderEvents } from './order-changes.ts';
+import { insertOrder, loadOrderForChange, newOrderId, type OrderTarget } from './order-store.ts';
+
+export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> {
+  const actor = requireScope(ctx, 'create_orders');
+  const { patch, organizationId = actor.organizationId, open } = parseCreateInput(input);
+  if (!canAccess(actor, organizationId)) throw notFound('organization', organizationId);
+  const org = await findOrganization(ctx.services.db.kysely, organizationId);
+  if (!org) throw notFound('organization', organizationId);
+  if (org.kind !== 'MERCHANT') throw badInput('organizationId', 'must be a MERCHANT organization: orders belong to merchants');
+
+  return withTransaction(ctx, async (tctx) => {
+    await checkPatchReferences(tctx, organizationId, null, patch);
+    const now = new Date().toISOString();
+    const f = patch.fields;
+    let record: OrderRecord = await insertOrder(
+      tctx,
+      {
+        id: newOrderId(),
+        organization_id: organizationId,
+        supplier_id: f.supplierId ?? null,
+        external_reference: f.externalReference ?? null,
+        state: 'DRAFT',
+        status: 0,
+        invoice_number: f.invoiceNumber ?? null,
+        type: f.type ?? null,
+        dispatching_type: f.dispatchingType ?? null,
+        priority: f.priority ?? null,
+        inventory_policy: f.inventoryPolicy ?? null,
+        total: f.total ?? null,
+        total_tax_inclusive: f.totalTaxInclusive ?? null,
+        total_shipping: f.totalShipping ?? null,
+        currency: f.currency ?? null,
+        issued_at: f.issuedAt ?? null,
+        delivery: patch.delivery ? JSON.stringify(patch.delivery) : null,
+        comment: f.comment ?? null,
+        shipping_carrier: null,
+        shipping_method: null,
+        shipping_tracking: null,
+        locked: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      },
+      patch.lines ?? [],
+      'PENDING',
+    );
+    await recordHistory(tctx, [
+      { orderId: record.row.id, organizationId, action: 'created', changes: { state: { from: null, to: 'DRAFT' } } },
+    ]);
+    await emitEvents(tctx, orderEvents(record, 'order/created'));
+    if (open) record = await openOrder(tctx, record);
+    return orderView(record);
+  });
+}
+
+async function refuseIfCompleted(tctx: TxCtx, record: OrderRecord, type: RequestType): Promise<DispatchableRequestView | undefined> {
+  if (record.row.state !== 'COMPLETED') return undefined;
+  return recordRequest(tctx, {
+    orderId: record.row.id,
+    organizationId: record.row.organization_id,
+    type,
+    state: 'REJECTED',
+    message: merchantChangeRefusal(record)!,
+  });
+}
+
+function pending(tctx: TxCtx, record: OrderRecord, type: RequestType, payload?: unknown): Promise<DispatchableRequestView> {
+  return recordRequest(tctx, {
+    orderId: record.row.id,
+    organizationId: record.row.organization_id,
+    type,
+    state: 'PENDING',
+    message: 'The request will be processed shortly; its outcome is sent by webhook',
+    payload,
+  });
+}
+
+function accepted(tctx: TxCtx, record: OrderRecord, type: RequestType, message: string): Promise<DispatchableRequestView> {
+  return recordRequest(tctx, { orderId: record.row.id, organizationId: record.row.organization_id, type, state: 'ACCEPTED', message });
+}
+
+export async function updateOrder(ctx: Ctx, input: unknown): Promise<DispatchableRequestView> {
+  const actor = requireScope(ctx, 'edit_orders');
+  const { target, organizationId, patch } = parseUpdateInput(input);
+  const resolved: OrderTarget = 'id' in target ? target : { ...target, organizationId: organizationId ?? actor.organizationId };
+  return withTransaction(ctx, async (tctx) => {
+    const record = await loadOrderForChange(tctx, resolved);
+    if (organizationId && organizationId !== record.row.organization_id) {
+      throw badInput('organizationId', 'cannot be changed: an order stays with its organization');
+    }
+    const refused = await refuseIfCompleted(tctx, record, 'ORDER_UPDATE');
+    if (refused) return refused;
+    if (record.row.state === 'DRAFT') {
+      await applyPatch(tctx, record, patch);
+      return accepted(tctx, record, 'ORDER_UPDATE', 'Order updated successfully');
+    }
+    // OPENED: check what can be checked now, so a bad change fails here rather than later by webhook.
+    checkVersion(record, patch.expectedVersion);
+    await checkPatchReferences(tctx, record.row.organization_id, record.row.id, patch);
+    return pending(tctx, record, 'ORDER_UPDATE', patch);
+  });
+}
+
+export async function openOrderCommand(ctx: Ctx, id: string): Promise<DispatchableRequestView> {
+  requireScope(ctx, 'edit_orders');
+  return withTransaction(ctx, async (tctx) => {
+    const record = await loadOrderForChange(tctx, { id });
+    const refused = await refuseIfCompleted(tctx, record, 'OPEN');
+    if (refused) return refused;
+    if (record.row.state === 'OPENED') return accepted(tctx, record, 'OPEN', 'Order is already opened');
+    return pending(tctx, record, 'OPEN');
+  });
+}
+
+export async function cancelOrderCommand(ctx: Ctx, id: string): Promise<DispatchableRequestView> {
+  requireScope(ctx, 'edit_orders');
+  return withTransaction(ctx, async (tctx) => {
+    const record = await loadOrderForChange(tctx, { id });
+    const refused = await refuseIfCompleted(tctx, record, 'CANCEL');
+    if (refused) return refused;
+    if (record.row.state === 'DRAFT') {
+      await cancelOrder(tctx, record);
+      return accepted(tctx, record, 'CANCEL', 'Order cancelled');
+    }
+    return pending(tctx, record, 'CANCEL');
+  });
+}
+
+export async function requestFulfillmentCommand(ctx: Ctx, id: string): Promise<DispatchableRequestView> {
+  requireScope(ctx, 'edit_orders');
+  return withTransaction(ctx, async (tctx) => {
+    const record = await loadOrderForChange(tctx, { id });
+    const refused = await refuseIfCompleted(tctx, record, 'REQUEST_FULFILLMENT');
+    if (refused) return refused;
+    return pending(tctx, record, 'REQUEST_FULFILLMENT');
+  });
+}

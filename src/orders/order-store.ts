@@ -1,0 +1,115 @@
+/**
+ * Reads and writes of orders and their lines. Changes run inside the caller's transaction; on PostgreSQL the
+ * order row is locked (FOR UPDATE) before it is changed, so concurrent changes of one order queue up instead of
+ * losing writes. SQLite has one writer at a time already.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Updateable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { OrderTable } from '../db/tables.ts';
+import type { Ctx, TxCtx } from '../context.ts';
+import { canAccess } from '../auth/scopes.ts';
+import { notFound } from '../errors/domain-error.ts';
+import type { LineFields } from './order-input.ts';
+import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
+
+export type OrderTarget = { id: string } | { externalReference: string; organizationId: string };
+
+/** True when the acting client may see the order on the Orders API (the merchant organization). */
+export function merchantMayAccess(ctx: Ctx, row: Pick<OrderRow, 'organization_id'>): boolean {
+  return ctx.actor === null || canAccess(ctx.actor, row.organization_id);
+}
+
+export async function loadLines(db: Executor, orderIds: string[]): Promise<Map<string, LineRow[]>> {
+  const byOrder = new Map<string, LineRow[]>(orderIds.map((id) => [id, []]));
+  if (orderIds.length === 0) return byOrder;
+  const rows = await db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute();
+  for (const l of rows) byOrder.get(l.order_id)?.push(l);
+  return byOrder;
+}
+
+/**
+ * Loads an order the actor may access on the Orders API, locked for change; NOT_FOUND otherwise — the same
+ * answer whether the order does not exist or belongs to someone else.
+ */
+export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRecord> {
+  let q = tctx.tx.selectFrom('orders').selectAll();
+  q = 'id' in target
+    ? q.where('id', '=', target.id)
+    : q.where('organization_id', '=', target.organizationId).where('external_reference', '=', target.externalReference);
+  if (tctx.services.db.kind === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  const label = 'id' in target ? target.id : target.externalReference;
+  if (!row || !merchantMayAccess(tctx, row)) throw notFound('order', label);
+  const lines = (await loadLines(tctx.tx, [row.id])).get(row.id)!;
+  return { row, lines };
+}
+
+/** Inserts a new order and its lines; the database assigns `number`. */
+export async function insertOrder(
+  tctx: TxCtx,
+  row: Omit<OrderRow, 'number'>,
+  lines: LineFields[],
+  lineStatus: LineStatus,
+): Promise<OrderRecord> {
+  const values =
+    tctx.services.db.kind === 'postgres'
+      ? row
+      : // SQLite: one writer at a time, so max + 1 cannot collide.
+        { ...row, number: sql<number>`(SELECT coalesce(max(number), 0) + 1 FROM orders)` };
+  const inserted = await tctx.tx.insertInto('orders').values(values).returning('number').executeTakeFirstOrThrow();
+  const lineRows = await replaceLines(tctx, row.id, row.organization_id, lines, lineStatus, false);
+  return { row: { ...row, number: inserted.number }, lines: lineRows };
+}
+
+export async function replaceLines(
+  tctx: TxCtx,
+  orderId: string,
+  organizationId: string,
+  lines: LineFields[],
+  status: LineStatus,
+  deleteOld = true,
+): Promise<LineRow[]> {
+  if (deleteOld) await tctx.tx.deleteFrom('order_lines').where('order_id', '=', orderId).execute();
+  if (lines.length === 0) return [];
+  return tctx.tx
+    .insertInto('order_lines')
+    .values(
+      lines.map((l, position) => ({
+        order_id: orderId,
+        organization_id: organizationId,
+        position,
+        sku: l.sku,
+        label: l.label,
+        quantity: l.quantity,
+        price: l.price,
+        vat_rate: l.vatRate,
+        status,
+      })),
+    )
+    .returningAll()
+    .execute()
+    .then((rows) => rows.sort((a, b) => a.position - b.position));
+}
+
+export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: LineStatus): Promise<void> {
+  if (orderIds.length === 0) return;
+  await tctx.tx.updateTable('order_lines').set({ status }).where('order_id', 'in', orderIds).execute();
+}
+
+/** Writes changed columns, bumping the version; the version check makes a missed lock fail loudly. */
+export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>): Promise<OrderRow> {
+  const updated = { ...set, version: row.version + 1, updated_at: new Date().toISOString() };
+  const res = await tctx.tx
+    .updateTable('orders')
+    .set(updated)
+    .where('id', '=', row.id)
+    .where('version', '=', row.version)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
+  return { ...row, ...updated } as OrderRow;
+}
+
+export function newOrderId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,57 @@
+/** Organizations: merchants (KornitX's dropship companies) and suppliers (fulfillers). */
+import { randomUUID } from 'node:crypto';
+import { badInput, notFound } from '../errors/domain-error.ts';
+import type { Executor } from '../db/database.ts';
+
+export type OrganizationKind = 'MERCHANT' | 'SUPPLIER';
+
+export interface Organization {
+  id: string;
+  name: string;
+  kind: OrganizationKind;
+  defaultSupplierId: string | null;
+}
+
+export async function createOrganization(
+  db: Executor,
+  input: { name: string; kind: string; defaultSupplierId?: string | null },
+): Promise<Organization> {
+  const name = input.name?.trim();
+  if (!name) throw badInput('name', 'must not be empty');
+  if (input.kind !== 'MERCHANT' && input.kind !== 'SUPPLIER') throw badInput('kind', 'must be MERCHANT or SUPPLIER');
+  if (input.defaultSupplierId) await requireSupplier(db, input.defaultSupplierId, 'defaultSupplierId');
+  const org: Organization = {
+    id: randomUUID(),
+    name,
+    kind: input.kind,
+    defaultSupplierId: input.defaultSupplierId ?? null,
+  };
+  await db
+    .insertInto('organizations')
+    .values({
+      id: org.id,
+      name: org.name,
+      kind: org.kind,
+      default_supplier_id: org.defaultSupplierId,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return org;
+}
+
+export async function findOrganization(db: Executor, id: string): Promise<Organization | undefined> {
+  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && { id: row.id, name: row.name, kind: row.kind, defaultSupplierId: row.default_supplier_id };
+}
+
+export async function requireSupplier(db: Executor, id: string, field: string): Promise<Organization> {
+  const org = await findOrganization(db, id);
+  if (!org) throw notFound('organization', id);
+  if (org.kind !== 'SUPPLIER') throw badInput(field, 'must be the id of a SUPPLIER organization');
+  return org;
+}
+
+export async function setDefaultSupplier(db: Executor, merchantId: string, supplierId: string): Promise<void> {
+  await requireSupplier(db, supplierId, 'defaultSupplierId');
+  await db.updateTable('organizations').set({ default_supplier_id: supplierId }).where('id', '=', merchantId).execute();
+}

@@ -1,0 +1,93 @@
+/**
+ * Dispatchable requests: every merchant change is recorded as one. Changes of DRAFT orders are final at once;
+ * changes of OPENED orders are PENDING rows with a job that a worker runs (see apply-request.ts), and their
+ * outcome is sent as `request/accepted` or `request/rejected`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { DispatchableRequestTable } from '../db/tables.ts';
+import type { Ctx, TxCtx } from '../context.ts';
+import { requireScope, canAccess } from '../auth/scopes.ts';
+import { notFound } from '../errors/domain-error.ts';
+import { enqueueJobs } from '../jobs/job-queue.ts';
+import { emitEvents } from '../webhooks/outbox.ts';
+
+export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
+export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
+export const APPLY_REQUEST_JOB = 'request.apply';
+
+export interface DispatchableRequestView {
+  id: string;
+  type: RequestType;
+  state: RequestState;
+  message: string | null;
+  orderId: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+type RequestRow = Selectable<DispatchableRequestTable>;
+
+export function requestView(r: RequestRow): DispatchableRequestView {
+  return {
+    id: r.id,
+    type: r.type as RequestType,
+    state: r.state,
+    message: r.message,
+    orderId: r.order_id,
+    createdAt: r.created_at,
+    completedAt: r.completed_at,
+  };
+}
+
+/** Records a request; a PENDING one gets its job, queued behind earlier requests of the same order. */
+export async function recordRequest(
+  tctx: TxCtx,
+  input: { orderId: string; organizationId: string; type: RequestType; state: RequestState; message: string; payload?: unknown },
+): Promise<DispatchableRequestView> {
+  const now = new Date().toISOString();
+  const row: RequestRow = {
+    id: randomUUID(),
+    organization_id: input.organizationId,
+    order_id: input.orderId,
+    type: input.type,
+    state: input.state,
+    message: input.message,
+    payload: JSON.stringify(input.payload ?? null),
+    client_id: tctx.actor?.clientId ?? null,
+    request_id: tctx.requestId,
+    created_at: now,
+    completed_at: input.state === 'PENDING' ? null : now,
+  };
+  await tctx.tx.insertInto('dispatchable_requests').values(row).execute();
+  if (input.state === 'PENDING') {
+    await enqueueJobs(tctx, [{ kind: APPLY_REQUEST_JOB, queueKey: `order:${input.orderId}`, payload: { requestId: row.id } }]);
+  }
+  return requestView(row);
+}
+
+/** Settles a PENDING request and reports the outcome by webhook. */
+export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPTED' | 'REJECTED', message: string): Promise<void> {
+  const completedAt = new Date().toISOString();
+  await tctx.tx
+    .updateTable('dispatchable_requests')
+    .set({ state, message, completed_at: completedAt })
+    .where('id', '=', row.id)
+    .execute();
+  const view = requestView({ ...row, state, message, completed_at: completedAt });
+  await emitEvents(tctx, [
+    {
+      type: state === 'ACCEPTED' ? 'request/accepted' : 'request/rejected',
+      organizationId: row.organization_id,
+      orderId: row.order_id,
+      body: view,
+    },
+  ]);
+}
+
+export async function getDispatchableRequest(ctx: Ctx, id: string): Promise<DispatchableRequestView> {
+  const actor = requireScope(ctx, 'view_orders');
+  const row = await ctx.services.db.kysely.selectFrom('dispatchable_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !canAccess(actor, row.organization_id)) throw notFound('dispatchable request', id);
+  return requestView(row);
+}
