@@ -42,10 +42,11 @@ function formParams(request: FastifyRequest): Map<string, string> {
 export async function oauthRoutes(app: FastifyInstance, opts: OAuthRoutesOptions): Promise<void> {
   const authenticator = new ClientAuthenticator(opts.db.kysely);
 
-  // Form bodies arrive as text: we parse them ourselves to refuse repeated parameters.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  // Every body arrives as text (in this plugin's context only): we parse forms ourselves to refuse repeated
+  // parameters, and any other content type (JSON, XML, none) must get an OAuth `invalid_request` from
+  // `formParams`, not Fastify's generic 400/415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const clientOf = async (request: FastifyRequest, params: Map<string, string>) =>
     authenticator.authenticate({

@@ -50,7 +50,9 @@ export class TokenService {
     this.keys = await loadSigningKeys(this.db.kysely);
     await this.pollRevocations();
     this.timer = setInterval(() => {
-      this.pollRevocations().catch(() => {}); // a failed poll is retried on the next tick
+      // A failed poll is retried on the next tick.
+      this.pollRevocations().catch(() => {});
+      this.pollSigningKeys().catch(() => {});
     }, POLL_MS);
     this.timer.unref();
   }
@@ -162,6 +164,23 @@ export class TokenService {
   /** Decoded claims of a live token, for introspection. */
   async introspect(token: string): Promise<AccessClaims | undefined> {
     return (await this.verify(token))?.claims;
+  }
+
+  /**
+   * Picks up keys rotated by another process (`ordergraph keys rotate`, another node): without this, this node
+   * would keep signing with the old key and publishing the old JWKS until it restarts.
+   */
+  private async pollSigningKeys(): Promise<void> {
+    const live = await this.db.kysely
+      .selectFrom('signing_keys')
+      .select('kid')
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
+    const current = this.keys.map((k) => k.kid).join(' ');
+    if (live.length > 0 && live.map((r) => r.kid).join(' ') !== current) {
+      this.keys = await loadSigningKeys(this.db.kysely);
+    }
   }
 
   private async pollRevocations(): Promise<void> {

@@ -10,7 +10,9 @@ import { isDomainError } from '../errors/domain-error.ts';
 
 export function formatGraphQLError(error: GraphQLError, requestId: string, log: FastifyBaseLogger): GraphQLFormattedError {
   const original = error.originalError as Error | undefined;
-  const base = { locations: error.locations, path: error.path };
+  // graphql-jit reports list indices as strings; field names never start with a digit, so these are indices.
+  const path = error.path?.map((p) => (typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p));
+  const base = { locations: error.locations, path };
   if (original && isDomainError(original)) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
   }

@@ -1,6 +1,92 @@
-import type { Resolvers } from './schema-types.ts';
+/**
+ * Fulfiller API resolvers (KornitX dialect): snake_case names and integer ids over the same domain. A failed
+ * order of a batch is returned as its Error, which GraphQL turns into null at that index with the error's path.
+ */
+import type { Order, OrderItem, Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
+import type { OrderRecord } from '../../orders/order-record.ts';
+import { statusName } from '../../orders/status-transitions.ts';
+import { updateFulfillerOrders } from '../../orders/fulfiller-updates.ts';
+import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
+import type { DeliveryFields } from '../../orders/order-input.ts';
+
+/** The merchant order as a fulfiller sees it. Address lines: 1 street, 2 complement, 3 city. */
+export function fulfillerOrder({ row, lines }: OrderRecord): Order {
+  const d: DeliveryFields = row.delivery ? JSON.parse(row.delivery) : {};
+  const items: OrderItem[] = lines.map((l) => {
+    const status = l.status === 'CANCELED' ? 128 : row.status;
+    return {
+      id: l.id,
+      ref: String(l.id),
+      external_ref: l.sku,
+      sku: l.sku,
+      description: l.label,
+      quantity: l.quantity,
+      status,
+      status_name: statusName(status),
+    };
+  });
+  return {
+    id: row.number,
+    ref: row.id,
+    external_ref: row.external_reference,
+    status: row.status,
+    status_name: statusName(row.status),
+    shipping_carrier: row.shipping_carrier,
+    shipping_method: row.shipping_method,
+    shipping_tracking: row.shipping_tracking,
+    shipping_company: null,
+    shipping_address_1: d.address ?? null,
+    shipping_address_2: d.addressComplement ?? null,
+    shipping_address_3: d.city ?? null,
+    shipping_address_4: null,
+    shipping_address_5: null,
+    shipping_postcode: d.zipcode ?? null,
+    shipping_country_code: d.country ?? null,
+    customer_name: d.fullname ?? null,
+    customer_email: d.email ?? null,
+    customer_telephone: d.phone ?? null,
+    sale_datetime: row.issued_at,
+    creation_datetime: row.created_at,
+    items,
+  };
+}
 
 export const fulfillerResolvers: Resolvers = {
-  Query: { viewer },
+  Query: {
+    viewer,
+    core: () => ({}) as never,
+  },
+  Mutation: {
+    core: () => ({}) as never,
+  },
+  CoreQuery: {
+    orders: async (_, args, { ctx }) =>
+      (
+        await listFulfillerOrders(ctx, {
+          ids: args.ids,
+          status: args.status,
+          updatedSince: args.updated_since,
+          limit: args.limit,
+          afterId: args.after_id,
+        })
+      ).map(fulfillerOrder),
+    order: async (_, { id }, { ctx }) => fulfillerOrder(await getFulfillerOrder(ctx, id)),
+  },
+  CoreMutation: {
+    updateOrders: async (_, { orders }, { ctx }) => {
+      const inputs = (orders ?? []).map((o) => {
+        if (!o) return null;
+        return {
+          id: o.id,
+          status: o.status,
+          shippingCarrier: o.shipping_carrier,
+          shippingMethod: o.shipping_method,
+          shippingTracking: o.shipping_tracking,
+        };
+      });
+      const results = await updateFulfillerOrders(ctx, inputs);
+      return results.map((r) => (r instanceof Error ? r : fulfillerOrder(r))) as never;
+    },
+  },
 };

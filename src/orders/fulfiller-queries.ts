@@ -1,0 +1,50 @@
+/** Reading orders as a fulfiller: OPENED and COMPLETED orders of organizations the token may act on. */
+import type { Ctx } from '../context.ts';
+import { requireScope } from '../auth/scopes.ts';
+import { badInput, notFound } from '../errors/domain-error.ts';
+import type { OrderRecord } from './order-record.ts';
+import { loadLines } from './order-store.ts';
+import { fulfillerMayAccess } from './fulfiller-updates.ts';
+
+export interface FulfillerOrderFilter {
+  ids?: number[] | null;
+  status?: number[] | null;
+  updatedSince?: string | null;
+  limit?: number | null;
+  afterId?: number | null;
+}
+
+const MAX_LIMIT = 500;
+
+export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Promise<OrderRecord[]> {
+  const actor = requireScope(ctx, 'order-it.order-manager.view');
+  const limit = f.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
+  const orgs = [...actor.organizationIds];
+  let q = ctx.services.db.kysely
+    .selectFrom('orders')
+    .selectAll()
+    .where('organization_id', 'in', orgs)
+    .where('supplier_id', 'in', orgs)
+    .where('state', 'in', ['OPENED', 'COMPLETED']);
+  if (f.ids?.length) q = q.where('number', 'in', f.ids);
+  if (f.status?.length) q = q.where('status', 'in', f.status);
+  if (f.updatedSince) {
+    const t = Date.parse(f.updatedSince);
+    if (Number.isNaN(t)) throw badInput('updated_since', 'must be an ISO 8601 date-time');
+    q = q.where('updated_at', '>=', new Date(t).toISOString());
+  }
+  if (f.afterId != null) q = q.where('number', '>', f.afterId);
+  const rows = await q.orderBy('number').limit(limit).execute();
+  const lines = await loadLines(ctx.services.db.kysely, rows.map((r) => r.id));
+  return rows.map((row) => ({ row, lines: lines.get(row.id)! }));
+}
+
+export async function getFulfillerOrder(ctx: Ctx, number: number): Promise<OrderRecord> {
+  requireScope(ctx, 'order-it.order-manager.view');
+  const db = ctx.services.db.kysely;
+  const row = await db.selectFrom('orders').selectAll().where('number', '=', number).executeTakeFirst();
+  if (!row || !fulfillerMayAccess(ctx, row)) throw notFound('order', number);
+  const lines = (await loadLines(db, [row.id])).get(row.id)!;
+  return { row, lines };
+}
