@@ -75,7 +75,7 @@ export async function startApp(
       server = await buildServer(config, services, tokens, opts.logger ?? true);
       await server.listen({ port: config.port, host: config.host });
     }
-    if (opts.workers) workers = startWorkers(services, signal, jobHandlers(), { log: server?.log });
+    if (opts.workers) workers = startWorkers(services, signal, jobHandlers(), { log: server?.log, leaseMs: config.jobLeaseMs });
   } catch (e) {
     await server?.close();
     tokens?.stop();

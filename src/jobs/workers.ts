@@ -37,16 +37,16 @@ export interface Workers {
   idle(): Promise<void>;
 }
 
-const LEASE_MS = 60_000;
 const BATCH = 64;
 const CONCURRENCY = 32;
 const FALLBACK_POLL_MS = 1000;
+const BLOCKED_RECHECK_MS = 200;
 
 export function startWorkers(
   services: Services,
   signal: JobSignal,
   handlers: JobHandler[],
-  opts: { log?: FastifyBaseLogger } = {},
+  opts: { log?: FastifyBaseLogger; leaseMs?: number } = {},
 ): Workers {
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byKind = new Map(handlers.map((h) => [h.kind, h]));
@@ -92,7 +92,7 @@ export function startWorkers(
   const loop = (async () => {
     while (!stopped) {
       try {
-        const jobs = await claimJobs(db, id, BATCH, LEASE_MS);
+        const jobs = await claimJobs(db, id, BATCH, opts.leaseMs ?? 60_000);
         if (jobs.length > 0) {
           await runBatch(jobs);
           continue;
@@ -102,7 +102,9 @@ export function startWorkers(
           for (const w of idleWaiters) w();
           idleWaiters = [];
         }
-        const wait = due === undefined ? FALLBACK_POLL_MS : Math.min(FALLBACK_POLL_MS, Math.max(5, due - Date.now()));
+        // A due job we could not claim is leased by another worker or waits behind its queue key: look again soon.
+        const untilDue = due === undefined ? FALLBACK_POLL_MS : due - Date.now();
+        const wait = untilDue > 0 ? Math.min(FALLBACK_POLL_MS, untilDue) : BLOCKED_RECHECK_MS;
         await signal.wait(wait);
       } catch (e) {
         if (stopped) break;
