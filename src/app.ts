@@ -20,6 +20,7 @@ import { JobSignal } from './jobs/job-signal.ts';
 import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
+import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 
@@ -112,6 +113,8 @@ export async function buildServer(config: Config, services: Services, tokens: To
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
   await server.register(idempotencyPlugin, { db: services.db });
   const graphiql = !config.production;
+  // One limiter for both dialects: a token's budget is shared between them.
+  const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
   await mountGraphQL(server, {
     prefix: '',
     schemaFile: path.join(here, 'api/orders/schema.graphql'),
@@ -120,6 +123,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
     services,
     graphiql,
     introspection: config.introspection,
+    rateLimiter,
   });
   await mountGraphQL(server, {
     prefix: '/fulfiller',
@@ -129,6 +133,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
     services,
     graphiql,
     introspection: config.introspection,
+    rateLimiter,
   });
   return server;
 }

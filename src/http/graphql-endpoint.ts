@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers } from 'mercurius';
-import type { GraphQLError } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
 import type { Ctx, Services } from '../context.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import { bearerAuth } from './bearer-auth.ts';
+import { rateLimitHook, type RateLimiter } from './rate-limit.ts';
 import { explainVariableErrors, formatGraphQLError } from './graphql-errors.ts';
 
 export interface GraphQLEndpointOptions {
@@ -19,6 +20,7 @@ export interface GraphQLEndpointOptions {
   services: Services;
   graphiql: boolean;
   introspection: boolean;
+  rateLimiter?: RateLimiter;
 }
 
 export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOptions): Promise<void> {
@@ -28,6 +30,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         if (request.url.startsWith(`${opts.prefix}/graphiql`)) return; // static GraphiQL page and assets
         return bearerAuth(opts.tokens, `${opts.prefix}/graphiql`)(request, reply);
       });
+      if (opts.rateLimiter) scope.addHook('onRequest', rateLimitHook(opts.rateLimiter));
       await scope.register(mercurius, {
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,
@@ -36,6 +39,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         jit: 1,
         queryDepth: 12,
         allowBatchedQueries: false,
+        validationRules: opts.introspection ? [] : [NoSchemaIntrospectionCustomRule],
         context: (request): { ctx: Ctx } => ({
           ctx: { actor: request.actor ?? null, requestId: request.id, services: opts.services },
         }),
