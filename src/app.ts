@@ -23,10 +23,11 @@ import { errorHandling } from './http/error-handling.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
+import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
 
 /** Every kind of background job, by the module that owns it. */
 function jobHandlers(): JobHandler[] {
-  return [applyRequestHandler];
+  return [applyRequestHandler, webhookDeliveryHandler];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,7 @@ export async function openApp(config: Config, opts: { poolSize?: number } = {}):
     db,
     jobsQueued: () => signal.notify(),
     webhookAllowPrivate: config.webhookAllowPrivate,
+    webhookRetry: { baseMs: config.webhookRetryBaseMs, windowMs: config.webhookRetryWindowMs },
   };
   return { config, db, services, signal, close: () => db.close() };
 }
@@ -107,6 +109,11 @@ export async function buildServer(config: Config, services: Services, tokens: To
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     trustProxy: false,
+    // One line per request at debug level instead of two at info: request logs cost real throughput.
+    disableRequestLogging: true,
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
