@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
 import { openDatabase, type Db } from './db/database.ts';
@@ -110,7 +110,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
     genReqId: () => randomUUID(),
     trustProxy: false,
     // One line per request at debug level instead of two at info: request logs cost real throughput.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   server.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
