@@ -11,6 +11,18 @@ import type { TokenService } from '../auth/token-service.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { rateLimitHook, type RateLimiter } from './rate-limit.ts';
 import { explainVariableErrors, formatGraphQLError } from './graphql-errors.ts';
+import { graphqlOverHttp, graphqlStatus, negotiateMediaType } from './graphql-over-http.ts';
+import { guardDocument } from './graphql-document-guard.ts';
+import { aliasLimitRule } from './graphql-alias-limit.ts';
+import { costLimitRule } from './graphql-cost-limit.ts';
+
+/**
+ * Nesting limit. The schemas themselves nest at most 6 deep; only introspection recurses (`__Type.fields.type...`),
+ * and the standard introspection query GraphiQL and codegen send is 15 deep.
+ */
+export const MAX_QUERY_DEPTH = 15;
+/** Parser limit: bounds parse and validation work long before the body limit does. */
+export const MAX_TOKENS = 50_000;
 
 export interface GraphQLEndpointOptions {
   prefix: string;
@@ -24,22 +36,28 @@ export interface GraphQLEndpointOptions {
 }
 
 export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOptions): Promise<void> {
+  // GraphiQL needs introspection: it is served only when both are on.
+  const graphiql = opts.graphiql && opts.introspection;
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
-        if (request.url.startsWith(`${opts.prefix}/graphiql`)) return; // static GraphiQL page and assets
-        return bearerAuth(opts.tokens, `${opts.prefix}/graphiql`)(request, reply);
+        if (graphiql && request.url.startsWith(`${opts.prefix}/graphiql`)) return; // static GraphiQL page and assets
+        return bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined)(request, reply);
       });
       if (opts.rateLimiter) scope.addHook('onRequest', rateLimitHook(opts.rateLimiter));
+      // Mercurius' response schema types error paths as strings; plain JSON keeps list indices numbers.
+      scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
+      await graphqlOverHttp(scope, { path: '/graphql' });
       await scope.register(mercurius, {
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,
         path: '/graphql',
-        graphiql: opts.graphiql,
+        graphiql,
         jit: 1,
-        queryDepth: 12,
+        queryDepth: MAX_QUERY_DEPTH,
         allowBatchedQueries: false,
-        validationRules: opts.introspection ? [] : [NoSchemaIntrospectionCustomRule],
+        graphql: { parseOptions: { maxTokens: MAX_TOKENS } },
+        validationRules: [aliasLimitRule(), costLimitRule(), ...(opts.introspection ? [] : [NoSchemaIntrospectionCustomRule])],
         context: (request): { ctx: Ctx } => ({
           ctx: { actor: request.actor ?? null, requestId: request.id, services: opts.services },
         }),
@@ -56,9 +74,13 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
           const errors = flat.map((e) => formatGraphQLError(e, request.id, request.log));
           const response: { data?: unknown; errors: unknown[] } = { errors };
           if (execution.data !== undefined) response.data = execution.data;
-          return { statusCode: 200, response: response as never };
+          const mediaType = negotiateMediaType(request.headers.accept);
+          const { status, allow } = graphqlStatus(execution, errors.map((e) => e.extensions?.code), mediaType);
+          if (allow) context.reply.header('Allow', allow);
+          return { statusCode: status, response: response as never };
         },
       });
+      scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
     },
     { prefix: opts.prefix },
   );

@@ -27,8 +27,10 @@ export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Pr
     .where('organization_id', 'in', orgs)
     .where('supplier_id', 'in', orgs)
     .where('state', 'in', ['OPENED', 'COMPLETED']);
-  if (f.ids?.length) q = q.where('number', 'in', f.ids);
-  if (f.status?.length) q = q.where('status', 'in', f.status);
+  // An empty list asks for nothing, not for everything.
+  if (f.ids?.length === 0 || f.status?.length === 0) return [];
+  if (f.ids) q = q.where('number', 'in', f.ids);
+  if (f.status) q = q.where('status', 'in', f.status);
   if (f.updatedSince) {
     const t = Date.parse(f.updatedSince);
     if (Number.isNaN(t)) throw badInput('updated_since', 'must be an ISO 8601 date-time');
