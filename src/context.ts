@@ -20,6 +20,8 @@ export interface Services {
   /** Tells the workers (in this process, and on PostgreSQL in every process) that jobs were queued. */
   jobsQueued(): void;
   webhookAllowPrivate: boolean;
+  /** Webhook retry timing (config `webhookRetryBaseMs`/`webhookRetryWindowMs`); defaults 5 s and 24 h. */
+  webhookRetry?: { baseMs: number; windowMs: number };
 }
 
 export interface Ctx {

@@ -1,15 +1,16 @@
 /**
  * Opens the database: embedded SQLite (better-sqlite3) by default, PostgreSQL when DATABASE_URL says so.
  * Everything above this module talks Kysely; the few dialect differences live in `Db.kind` checks here and in
- * `dialect-sql.ts`.
+ * the modules that check it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Database } from './tables.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
+import { OrdergraphSqliteDialect } from './sqlite-dialect.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -56,7 +57,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('busy_timeout = 5000');
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });
   return {
     kind: 'sqlite',
     kysely,

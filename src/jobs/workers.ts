@@ -37,8 +37,9 @@ export interface Workers {
   idle(): Promise<void>;
 }
 
-const BATCH = 64;
+// A claimed job's lease starts at once, so claim no more than can start at once.
 const CONCURRENCY = 32;
+const BATCH = CONCURRENCY;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
 

@@ -44,10 +44,20 @@ function refusal(type: RequestType, record: OrderRecord): string | undefined {
   return undefined;
 }
 
+/**
+ * Reads the request, locked on PostgreSQL: a job can run twice at once (a lease that ran out under a slow
+ * worker), and the second run must wait for the first and then see the request settled.
+ */
+function lockRequest(tctx: TxCtx, requestId: string) {
+  let q = tctx.tx.selectFrom('dispatchable_requests').selectAll().where('id', '=', requestId);
+  if (tctx.services.db.kind === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
 /** Settles the job's request as REJECTED in a fresh transaction (after the applying one rolled back). */
 async function reject(ctx: Ctx, job: Job, requestId: string, message: string): Promise<void> {
   await withTransaction(ctx, async (tctx) => {
-    const row = await tctx.tx.selectFrom('dispatchable_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+    const row = await lockRequest(tctx, requestId);
     if (row?.state === 'PENDING') await settleRequest(tctx, row, 'REJECTED', message);
     await completeJob(tctx.tx, job.id);
   });
@@ -59,7 +69,7 @@ export const applyRequestHandler: JobHandler = {
     const { requestId } = job.payload as { requestId: string };
     try {
       await withTransaction(ctx, async (tctx) => {
-        const row = await tctx.tx.selectFrom('dispatchable_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+        const row = await lockRequest(tctx, requestId);
         if (row?.state === 'PENDING') {
           const record = await loadOrderForChange(tctx, { id: row.order_id });
           const type = row.type as RequestType;

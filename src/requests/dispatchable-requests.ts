@@ -69,11 +69,13 @@ export async function recordRequest(
 /** Settles a PENDING request and reports the outcome by webhook. */
 export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPTED' | 'REJECTED', message: string): Promise<void> {
   const completedAt = new Date().toISOString();
-  await tctx.tx
+  const settled = await tctx.tx
     .updateTable('dispatchable_requests')
     .set({ state, message, completed_at: completedAt })
     .where('id', '=', row.id)
-    .execute();
+    .where('state', '=', 'PENDING')
+    .executeTakeFirst();
+  if (Number(settled.numUpdatedRows) === 0) return; // settled by an earlier run of the same job
   const view = requestView({ ...row, state, message, completed_at: completedAt });
   await emitEvents(tctx, [
     {

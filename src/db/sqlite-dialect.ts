@@ -1,0 +1,25 @@
+/**
+ * SQLite as Ordergraph uses it: Kysely's dialect with two changes. Statements are prepared once and reused (see
+ * sqlite-statement-cache.ts), and transactions start with BEGIN IMMEDIATE: our transactions read, then write,
+ * and a deferred transaction whose snapshot went stale while another process wrote fails at once with
+ * SQLITE_BUSY instead of waiting out the busy timeout.
+ */
+import type SQLite from 'better-sqlite3';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { withStatementCache } from './sqlite-statement-cache.ts';
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class OrdergraphSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SQLite.Database) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: withStatementCache(this.database) });
+  }
+}
