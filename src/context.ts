@@ -32,6 +32,8 @@ export interface Ctx {
 
 export interface TxCtx extends Ctx {
   tx: Transaction<Database>;
+  /** Who history rows name when a worker applies a change a client asked for earlier. */
+  author?: { clientId: string | null; requestId: string | null };
   /** Set by commands that queued jobs, so workers are woken after commit. */
   queuedJobs: boolean;
 }

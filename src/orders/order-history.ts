@@ -29,8 +29,8 @@ export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promi
       entries.map((e) => ({
         order_id: e.orderId,
         organization_id: e.organizationId,
-        client_id: tctx.actor?.clientId ?? null,
-        request_id: tctx.requestId,
+        client_id: tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null),
+        request_id: tctx.author ? tctx.author.requestId : tctx.requestId,
         action: e.action,
         changes: JSON.stringify(e.changes),
         created_at: now,

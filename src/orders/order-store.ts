@@ -9,9 +9,23 @@ import type { Executor } from '../db/database.ts';
 import type { OrderTable } from '../db/tables.ts';
 import type { Ctx, TxCtx } from '../context.ts';
 import { canAccess } from '../auth/scopes.ts';
-import { notFound } from '../errors/domain-error.ts';
+import { badInput, notFound } from '../errors/domain-error.ts';
+import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { LineFields } from './order-input.ts';
 import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
+
+/**
+ * The reference check before a write can lose a race to a concurrent transaction on PostgreSQL; the unique index
+ * then decides, and the loser gets the same answer the check would have given.
+ */
+function duplicateReference(reference: string | null | undefined) {
+  return (e: unknown): never => {
+    if (isUniqueViolation(e, 'orders_org_external_reference') || isUniqueViolation(e, 'orders.external_reference')) {
+      throw badInput('externalReference', `must be unique in the organization; another order already uses "${reference}"`);
+    }
+    throw e;
+  };
+}
 
 export type OrderTarget = { id: string } | { externalReference: string; organizationId: string };
 
@@ -57,7 +71,12 @@ export async function insertOrder(
       ? row
       : // SQLite: one writer at a time, so max + 1 cannot collide.
         { ...row, number: sql<number>`(SELECT coalesce(max(number), 0) + 1 FROM orders)` };
-  const inserted = await tctx.tx.insertInto('orders').values(values).returning('number').executeTakeFirstOrThrow();
+  const inserted = await tctx.tx
+    .insertInto('orders')
+    .values(values)
+    .returning('number')
+    .executeTakeFirstOrThrow()
+    .catch(duplicateReference(row.external_reference));
   const lineRows = await replaceLines(tctx, row.id, row.organization_id, lines, lineStatus, false);
   return { row: { ...row, number: inserted.number }, lines: lineRows };
 }
@@ -105,7 +124,8 @@ export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable
     .set(updated)
     .where('id', '=', row.id)
     .where('version', '=', row.version)
-    .executeTakeFirst();
+    .executeTakeFirst()
+    .catch(duplicateReference(set.external_reference as string | null | undefined));
   if (Number(res.numUpdatedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
   return { ...row, ...updated } as OrderRow;
 }

@@ -1,6 +1,6 @@
 /** Organizations: merchants (KornitX's dropship companies) and suppliers (fulfillers). */
 import { randomUUID } from 'node:crypto';
-import { badInput, notFound } from '../errors/domain-error.ts';
+import { badInput } from '../errors/domain-error.ts';
 import type { Executor } from '../db/database.ts';
 
 export type OrganizationKind = 'MERCHANT' | 'SUPPLIER';
@@ -46,8 +46,8 @@ export async function findOrganization(db: Executor, id: string): Promise<Organi
 
 export async function requireSupplier(db: Executor, id: string, field: string): Promise<Organization> {
   const org = await findOrganization(db, id);
-  if (!org) throw notFound('organization', id);
-  if (org.kind !== 'SUPPLIER') throw badInput(field, 'must be the id of a SUPPLIER organization');
+  // One answer for unknown ids and other kinds, so another tenant's organization ids can't be probed.
+  if (!org || org.kind !== 'SUPPLIER') throw badInput(field, 'must be the id of an existing SUPPLIER organization');
   return org;
 }
 

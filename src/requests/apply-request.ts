@@ -71,6 +71,7 @@ export const applyRequestHandler: JobHandler = {
       await withTransaction(ctx, async (tctx) => {
         const row = await lockRequest(tctx, requestId);
         if (row?.state === 'PENDING') {
+          tctx.author = { clientId: row.client_id, requestId: row.request_id };
           const record = await loadOrderForChange(tctx, { id: row.order_id });
           const type = row.type as RequestType;
           const refused = refusal(type, record);
