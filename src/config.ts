@@ -16,6 +16,10 @@ export interface Config {
   jobLeaseMs: number;
   rateLimit: string | undefined;
   webhookAllowPrivate: boolean;
+  /** First webhook retry delay (doubling up to 1 h); small in tests. */
+  webhookRetryBaseMs: number;
+  /** How long after an event its delivery is retried before it is given up (24 h). */
+  webhookRetryWindowMs: number;
   bodyLimitBytes: number;
   /** Unset → the issuer is the URL the request came in on. */
   issuer: string | undefined;
@@ -51,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLeaseMs: positiveInt('ORDERGRAPH_JOB_LEASE_MS', env.ORDERGRAPH_JOB_LEASE_MS, 60_000),
     rateLimit: env.ORDERGRAPH_RATE_LIMIT || undefined,
     webhookAllowPrivate: flag(env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE) ?? false,
+    webhookRetryBaseMs: positiveInt('ORDERGRAPH_WEBHOOK_RETRY_BASE_MS', env.ORDERGRAPH_WEBHOOK_RETRY_BASE_MS, 5000),
+    webhookRetryWindowMs: positiveInt('ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS', env.ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS, 24 * 3600 * 1000),
     bodyLimitBytes: positiveInt('ORDERGRAPH_BODY_LIMIT', env.ORDERGRAPH_BODY_LIMIT, 1024 * 1024),
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,

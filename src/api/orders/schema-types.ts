@@ -83,7 +83,7 @@ export type Mutation = {
   webhookUpdate: Maybe<Webhook>;
   /** Deletes a webhook and stops its pending deliveries. Scope: edit_integrations. */
   webhookDelete: Scalars['Boolean']['output'];
-  /** Queues a failed delivery again. Scope: edit_integrations. */
+  /** Queues the event of a delivery attempt for its webhook again (same `webhook-id`); returns that attempt. Scope: edit_integrations. */
   webhookDeliveryRetry: Maybe<WebhookDelivery>;
 };
 
@@ -371,7 +371,7 @@ export type WebhookInput = {
   endpoint: Scalars['String']['input'];
   /** Event names as sent, e.g. `order/created`; empty or absent means every event. */
   events?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Extra headers sent with every delivery. */
+  /** Extra headers sent with every delivery: an object of string values; `webhook-*`, `content-type` and `host` are reserved. */
   headers?: InputMaybe<Scalars['JSON']['input']>;
 };
 
@@ -383,10 +383,15 @@ export type WebhookUpdateInput = {
   rotateSecret?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** Derived from recent deliveries; a successful delivery makes a webhook HEALTHY again. */
 export type WebhookHealthEnum =
+  /** The last delivery succeeded (or none was made yet). */
   | 'HEALTHY'
+  /** The last 1 to 4 attempts failed. */
   | 'DEGRADED'
+  /** 5 or more attempts in a row failed, or a delivery was given up after 24 hours of retries. */
   | 'FAILING'
+  /** Disabled by `webhookUpdate(enabled: false)` or by the endpoint answering 410 Gone; nothing is sent. */
   | 'DISABLED';
 
 export type Webhook = {

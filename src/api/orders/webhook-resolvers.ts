@@ -1,6 +1,18 @@
-/** Webhook management resolvers (filled in by the webhooks work). */
+/** Webhook management resolvers: translate arguments, call one domain function (src/webhooks/). */
 import type { MutationResolvers, QueryResolvers, Resolvers } from './schema-types.ts';
+import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../../webhooks/webhook-subscriptions.ts';
+import { listDeliveries, retryDelivery } from '../../webhooks/webhook-deliveries.ts';
 
-export const webhookQueries: Pick<QueryResolvers, never> = {};
-export const webhookMutations: Pick<MutationResolvers, never> = {};
+export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliveries'> = {
+  webhooks: (_, args, { ctx }) => listWebhooks(ctx, args),
+  webhookDeliveries: (_, args, { ctx }) => listDeliveries(ctx, args),
+};
+
+export const webhookMutations: Pick<MutationResolvers, 'webhookCreate' | 'webhookUpdate' | 'webhookDelete' | 'webhookDeliveryRetry'> = {
+  webhookCreate: (_, { input }, { ctx }) => createWebhook(ctx, input),
+  webhookUpdate: (_, { id, input }, { ctx }) => updateWebhook(ctx, id, input),
+  webhookDelete: (_, { id }, { ctx }) => deleteWebhook(ctx, id),
+  webhookDeliveryRetry: (_, { id }, { ctx }) => retryDelivery(ctx, id),
+};
+
 export const webhookTypes: Pick<Resolvers, never> = {};

@@ -1,0 +1,209 @@
+/**
+ * The `webhook.deliver` job: sends one outbox event to one webhook, signed, and records the attempt.
+ * 2xx completes the job and resets the webhook's failure count; 410 Gone disables the webhook; anything else
+ * counts a failure and is retried (Retry-After honoured on 429/503) until the retry window closes, when the job
+ * fails, the webhook shows FAILING, and the next event of the same order goes ahead. A deleted or disabled
+ * webhook's jobs complete without sending. Sending happens outside any transaction; a crash between sending and
+ * recording sends the event again with the same `webhook-id` (at least once).
+ */
+import client from 'prom-client';
+import type { Kysely, Selectable } from 'kysely';
+import { withTransaction } from '../context.ts';
+import type { Database, OutboxEventTable } from '../db/tables.ts';
+import { registry } from '../http/health-routes.ts';
+import { completeJob, type Job } from '../jobs/job-queue.ts';
+import { RetryLater, type JobHandler } from '../jobs/workers.ts';
+import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
+import { recordAttempt } from './webhook-deliveries.ts';
+import { FAILING_AFTER } from './webhook-health.ts';
+import { postWebhook } from './webhook-http-client.ts';
+import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
+import { messageIdFor, signatureHeader } from './webhook-signing.ts';
+import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
+
+const deliverySeconds = new client.Histogram({
+  name: 'ordergraph_webhook_delivery_seconds',
+  help: 'Webhook delivery attempts by outcome, with their duration',
+  labelNames: ['outcome'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+const USER_AGENT = 'Ordergraph-Webhooks/1.0';
+
+export interface WebhookMessage {
+  messageId: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** The secrets a delivery is signed with now: the current one, and the previous one during a rotation. */
+export function signingSecrets(webhook: WebhookRow, now: number = Date.now()): string[] {
+  const previousValid =
+    webhook.previous_secret && webhook.previous_secret_expires_at && Date.parse(webhook.previous_secret_expires_at) > now;
+  return previousValid ? [webhook.secret, webhook.previous_secret!] : [webhook.secret];
+}
+
+/** The signed request for one event: `{"header": {...}, "body": <the event's payload>}` and its headers. */
+export function buildMessage(webhook: WebhookRow, event: Selectable<OutboxEventTable>, now: number = Date.now()): WebhookMessage {
+  const messageId = messageIdFor(webhook.id, event.id);
+  const header = {
+    organizationId: event.organization_id,
+    messageId,
+    webhookId: webhook.id,
+    type: event.type,
+    date: event.created_at,
+  };
+  // The payload is stored as JSON text already: splice it in rather than parse and serialize it again.
+  const body = `{"header":${JSON.stringify(header)},"body":${event.payload}}`;
+  const timestamp = Math.floor(now / 1000);
+  const custom = JSON.parse(webhook.headers) as Record<string, string>;
+  const hasUserAgent = Object.keys(custom).some((k) => k.toLowerCase() === 'user-agent');
+  const headers: Record<string, string> = {
+    ...custom,
+    ...(hasUserAgent ? {} : { 'user-agent': USER_AGENT }),
+    'content-type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signatureHeader(signingSecrets(webhook, now), messageId, timestamp, body),
+  };
+  return { messageId, body, headers };
+}
+
+/** The webhook and the event of a delivery job, in one round trip; either may be gone. */
+async function loadDelivery(
+  db: Kysely<Database>,
+  webhookId: string,
+  eventId: number,
+): Promise<{ webhook?: WebhookRow; event?: Selectable<OutboxEventTable> }> {
+  const row = await db
+    .selectFrom('webhooks as w')
+    .leftJoin('outbox_events as e', (join) => join.on('e.id', '=', eventId))
+    .selectAll('w')
+    .select([
+      'e.id as event_id',
+      'e.organization_id as event_organization_id',
+      'e.order_id as event_order_id',
+      'e.type as event_type',
+      'e.payload as event_payload',
+      'e.created_at as event_created_at',
+    ])
+    .where('w.id', '=', webhookId)
+    .executeTakeFirst();
+  if (!row) return {};
+  const { event_id, event_organization_id, event_order_id, event_type, event_payload, event_created_at, ...webhook } = row;
+  if (event_id == null) return { webhook };
+  return {
+    webhook,
+    event: {
+      id: Number(event_id),
+      organization_id: event_organization_id!,
+      order_id: event_order_id,
+      type: event_type!,
+      payload: event_payload!,
+      created_at: event_created_at!,
+    },
+  };
+}
+
+/**
+ * The retry decision of a failed run, read back by `retryDelayMs` (which the worker calls right after `run`
+ * throws, with the same job object): `run` knows the configured policy, `retryDelayMs` does not.
+ */
+const decisions = new WeakMap<Job, number | undefined>();
+
+export const webhookDeliveryHandler: JobHandler = {
+  kind: DELIVER_JOB,
+
+  async run(ctx, job) {
+    const policy = retryPolicy(ctx.services.webhookRetry);
+    const queuedAt = Date.parse(job.createdAt);
+    try {
+      const { webhookId, eventId } = job.payload as DeliverPayload;
+      const db = ctx.services.db.kysely;
+      const { webhook, event } = await loadDelivery(db, webhookId, eventId);
+      if (!webhook || webhook.enabled !== 1 || !event) {
+        await completeJob(db, job.id);
+        return;
+      }
+
+      const message = buildMessage(webhook, event);
+      const result = await postWebhook(webhook.endpoint, message.headers, message.body, { allowPrivate: ctx.services.webhookAllowPrivate });
+      const gone = result.statusCode === 410;
+      // Decide what happens next before recording, so that the log says when a delivery is given up.
+      let retryAfterMs: number | undefined;
+      let backoffMs: number | undefined;
+      if (!result.ok && !gone) {
+        if (result.statusCode === 429 || result.statusCode === 503) {
+          retryAfterMs = retryAfterDelayMs(policy, parseRetryAfter(result.retryAfter), queuedAt);
+        }
+        if (retryAfterMs === undefined) backoffMs = backoffDelayMs(policy, job.attempts, queuedAt);
+      }
+      const givingUp = !result.ok && !gone && retryAfterMs === undefined && backoffMs === undefined;
+      const error = gone
+        ? 'HTTP 410 Gone: the endpoint asked to stop; the webhook is now disabled'
+        : givingUp
+          ? `${result.error}; given up after ${job.attempts} attempt(s) (retry it with webhookDeliveryRetry)`
+          : result.error;
+      deliverySeconds.observe({ outcome: result.ok ? 'success' : gone ? 'gone' : 'failure' }, result.durationMs / 1000);
+
+      await withTransaction(ctx, async (tctx) => {
+        await recordAttempt(tctx.tx, {
+          webhookId: webhook.id,
+          organizationId: webhook.organization_id,
+          eventId: event.id,
+          jobId: job.id,
+          attempt: job.attempts,
+          success: result.ok,
+          statusCode: result.statusCode,
+          durationMs: result.durationMs,
+          error,
+        });
+        const now = new Date().toISOString();
+        if (result.ok) {
+          // Conditional, so that a healthy webhook's deliveries do not all write (and lock) its row.
+          await tctx.tx
+            .updateTable('webhooks')
+            .set({ consecutive_failures: 0 })
+            .where('id', '=', webhook.id)
+            .where('consecutive_failures', '<>', 0)
+            .execute();
+          await completeJob(tctx.tx, job.id);
+        } else {
+          await tctx.tx
+            .updateTable('webhooks')
+            .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), ...(gone ? { enabled: 0, updated_at: now } : {}) }))
+            .where('id', '=', webhook.id)
+            .execute();
+          if (gone) {
+            await stopPendingDeliveries(tctx.tx, webhook.id);
+            await completeJob(tctx.tx, job.id);
+          }
+        }
+      });
+      if (result.ok || gone) return;
+      if (retryAfterMs !== undefined) throw new RetryLater(retryAfterMs, `${error}; Retry-After honoured`);
+      decisions.set(job, backoffMs);
+      throw new Error(error ?? 'delivery failed');
+    } catch (e) {
+      // Also for unexpected errors (database unavailable, ...): retry on the same schedule.
+      if (!(e instanceof RetryLater) && !decisions.has(job)) decisions.set(job, backoffDelayMs(policy, job.attempts, queuedAt));
+      throw e;
+    }
+  },
+
+  retryDelayMs(attempt, job) {
+    if (decisions.has(job)) return decisions.get(job);
+    return backoffDelayMs(retryPolicy(), attempt, Date.parse(job.createdAt));
+  },
+
+  async giveUp(ctx, job) {
+    const { webhookId } = job.payload as DeliverPayload;
+    await ctx.services.db.kysely
+      .updateTable('webhooks')
+      .set({ consecutive_failures: FAILING_AFTER })
+      .where('id', '=', webhookId)
+      .where('consecutive_failures', '<', FAILING_AFTER)
+      .execute();
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * One webhook POST over undici: 10 s for the whole exchange (connect, headers, body), no redirects followed,
+ * at most a few KiB of the response read (then dropped), and, unless private endpoints are allowed, the SSRF
+ * guard on the connection itself: the socket connects to the addresses the guard checked (see ssrf-guard.ts).
+ * Connections are kept alive per origin, so a busy endpoint does not pay a handshake per delivery.
+ */
+import { Agent, request, errors as undiciErrors } from 'undici';
+import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
+
+export const DELIVERY_TIMEOUT_MS = 10_000;
+export const RESPONSE_BODY_CAP = 4 * 1024;
+
+export interface PostResult {
+  /** 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  /** A short description of what went wrong (never a stack), or null on success. */
+  error: string | null;
+  /** The `Retry-After` header of the response, if any. */
+  retryAfter: string | null;
+}
+
+export interface PostOptions {
+  allowPrivate: boolean;
+  timeoutMs?: number;
+}
+
+const agents = new Map<string, Agent>();
+
+function agentFor(allowPrivate: boolean, timeoutMs: number): Agent {
+  const key = `${allowPrivate}:${timeoutMs}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      connect: { timeout: timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup() }) },
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      // undici follows no redirects unless a redirect interceptor is composed in; none is.
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** Closes the kept-alive connections (for tests and shutdown). */
+export async function closeWebhookConnections(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((a) => a.close().catch(() => {})));
+}
+
+/** Reads at most `cap` bytes of a response body, then drops the rest (and the connection if it was large). */
+async function drain(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, cap: number): Promise<void> {
+  let read = 0;
+  for await (const chunk of body) {
+    read += chunk.length;
+    if (read > cap) {
+      body.destroy();
+      return;
+    }
+  }
+}
+
+/** A one-line description of a transport error, for the deliveries log. */
+export function describeError(e: unknown, timeoutMs: number): string {
+  if (e instanceof RefusedAddressError) return e.message;
+  const err = e as { name?: string; code?: string; message?: string; cause?: unknown } | undefined;
+  if (err?.cause instanceof RefusedAddressError) return err.cause.message;
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || e instanceof undiciErrors.ConnectTimeoutError) {
+    return `timed out: no complete response within ${timeoutMs / 1000} s`;
+  }
+  const code = err?.code ?? (err?.cause as { code?: string } | undefined)?.code;
+  const message = (err?.message || String(e)).split('\n')[0].slice(0, 300);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** POSTs `body` to `endpoint`; never throws: every outcome is described in the result. */
+export async function postWebhook(endpoint: string, headers: Record<string, string>, body: string, opts: PostOptions): Promise<PostResult> {
+  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const fail = (error: string, statusCode: number | null = null, retryAfter: string | null = null): PostResult => ({
+    ok: false,
+    statusCode,
+    durationMs: elapsed(),
+    error,
+    retryAfter,
+  });
+
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return fail('the endpoint is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('the endpoint is not an http(s) URL');
+  // Literal IPs never go through DNS (and so never through the guarded lookup): check them here.
+  if (!opts.allowPrivate) {
+    const refused = literalHostRefusal(url.hostname);
+    if (refused) return fail(refused);
+  }
+
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: agentFor(opts.allowPrivate, timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal,
+    });
+    const retryAfter = res.headers['retry-after'];
+    await drain(res.body, RESPONSE_BODY_CAP).catch(() => {});
+    const status = res.statusCode;
+    if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null };
+    const reason =
+      status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed; use the final URL as the endpoint` : `HTTP ${status}`;
+    return fail(reason, status, typeof retryAfter === 'string' ? retryAfter : (retryAfter?.[0] ?? null));
+  } catch (e) {
+    return fail(describeError(e, timeoutMs));
+  }
+}

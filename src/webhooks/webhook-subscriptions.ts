@@ -1,0 +1,178 @@
+/**
+ * Webhook subscriptions (Orders API, scope `edit_integrations`): create, change (incl. secret rotation), delete
+ * and list an organization's webhooks. A webhook belongs to the organization of the token (its own, or the one
+ * it was narrowed to); another organization's webhook is NOT_FOUND.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Selectable, Updateable } from 'kysely';
+import { withTransaction, type Actor, type Ctx } from '../context.ts';
+import { canAccess, requireScope } from '../auth/scopes.ts';
+import type { Executor } from '../db/database.ts';
+import type { WebhookTable } from '../db/tables.ts';
+import { badInput, notFound } from '../errors/domain-error.ts';
+import { decodeCursor, encodeCursor, pageSize, type Connection } from '../paging.ts';
+import { DELIVER_JOB } from './outbox.ts';
+import { parseWebhookInput, parseWebhookUpdate } from './webhook-input.ts';
+import { webhookHealth, type WebhookHealth } from './webhook-health.ts';
+import { newSecret } from './webhook-signing.ts';
+
+export type WebhookRow = Selectable<WebhookTable>;
+
+/** How long a rotated-out secret still signs deliveries, next to the new one. */
+export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;
+
+/** At most this many webhooks per organization: each one multiplies the delivery work of every change. */
+export const MAX_WEBHOOKS_PER_ORGANIZATION = 50;
+
+export interface WebhookView {
+  id: string;
+  endpoint: string;
+  events: string[];
+  headers: Record<string, string>;
+  secret: string;
+  enabled: boolean;
+  health: WebhookHealth;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function webhookView(row: WebhookRow): WebhookView {
+  return {
+    id: row.id,
+    endpoint: row.endpoint,
+    events: JSON.parse(row.events),
+    headers: JSON.parse(row.headers),
+    secret: row.secret,
+    enabled: row.enabled === 1,
+    health: webhookHealth(row),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The organization new webhooks of this token belong to: its own, unless the token was narrowed to another. */
+function homeOrganization(actor: Actor): string {
+  if (actor.organizationIds.has(actor.organizationId)) return actor.organizationId;
+  const [only] = actor.organizationIds;
+  if (actor.organizationIds.size === 1) return only;
+  throw badInput('organization', 'is ambiguous: narrow the token to one organization (organization_id) to manage its webhooks');
+}
+
+/** A webhook the token may manage, or NOT_FOUND. */
+export async function loadWebhook(db: Executor, actor: Actor, id: string): Promise<WebhookRow> {
+  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !canAccess(actor, row.organization_id)) throw notFound('webhook', id);
+  return row;
+}
+
+/**
+ * Marks the queued deliveries of a webhook done without sending them (on delete or disable). A delivery that a
+ * worker is sending right now finishes; its job then finds the webhook gone or disabled next time.
+ */
+export async function stopPendingDeliveries(db: Executor, webhookId: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ state: 'done', finished_at: new Date().toISOString(), last_error: 'webhook deleted or disabled' })
+    .where('state', '=', 'queued')
+    .where('kind', '=', DELIVER_JOB)
+    .where('queue_key', 'like', `wh:${webhookId}:%`)
+    .execute();
+}
+
+export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookView> {
+  const actor = requireScope(ctx, 'edit_integrations');
+  const settings = parseWebhookInput(input, ctx.services.webhookAllowPrivate);
+  const organizationId = homeOrganization(actor);
+  return withTransaction(ctx, async (tctx) => {
+    const count = await tctx.tx
+      .selectFrom('webhooks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirstOrThrow();
+    if (Number(count.n) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+      throw badInput('endpoint', `cannot be added: an organization has at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks`);
+    }
+    const now = new Date().toISOString();
+    const row: WebhookRow = {
+      id: randomUUID(),
+      organization_id: organizationId,
+      endpoint: settings.endpoint,
+      events: JSON.stringify(settings.events),
+      headers: JSON.stringify(settings.headers),
+      secret: newSecret(),
+      previous_secret: null,
+      previous_secret_expires_at: null,
+      enabled: 1,
+      consecutive_failures: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await tctx.tx.insertInto('webhooks').values(row).execute();
+    return webhookView(row);
+  });
+}
+
+export async function updateWebhook(ctx: Ctx, id: string, input: unknown): Promise<WebhookView> {
+  const actor = requireScope(ctx, 'edit_integrations');
+  const changes = parseWebhookUpdate(input, ctx.services.webhookAllowPrivate);
+  return withTransaction(ctx, async (tctx) => {
+    const row = await loadWebhook(tctx.tx, actor, id);
+    const now = new Date();
+    const set: Updateable<WebhookTable> = { updated_at: now.toISOString() };
+    if (changes.endpoint !== undefined) set.endpoint = changes.endpoint;
+    if (changes.events !== undefined) set.events = JSON.stringify(changes.events);
+    if (changes.headers !== undefined) set.headers = JSON.stringify(changes.headers);
+    const disabling = changes.enabled === false && row.enabled === 1;
+    if (changes.enabled !== undefined && changes.enabled !== (row.enabled === 1)) {
+      set.enabled = changes.enabled ? 1 : 0;
+      // A fresh start: the failures that led to disabling it say nothing about the endpoint now.
+      if (changes.enabled) set.consecutive_failures = 0;
+    }
+    if (changes.rotateSecret) {
+      set.previous_secret = row.secret;
+      set.previous_secret_expires_at = new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS).toISOString();
+      set.secret = newSecret();
+    }
+    // The webhook row first, then its jobs: the order the delivery handler locks them in.
+    await tctx.tx.updateTable('webhooks').set(set).where('id', '=', row.id).execute();
+    if (disabling) await stopPendingDeliveries(tctx.tx, row.id);
+    return webhookView({ ...row, ...set } as WebhookRow);
+  });
+}
+
+export async function deleteWebhook(ctx: Ctx, id: string): Promise<boolean> {
+  const actor = requireScope(ctx, 'edit_integrations');
+  return withTransaction(ctx, async (tctx) => {
+    const row = await loadWebhook(tctx.tx, actor, id);
+    // The webhook row first, then its jobs: the order the delivery handler locks them in.
+    await tctx.tx.deleteFrom('webhooks').where('id', '=', row.id).execute();
+    await tctx.tx.deleteFrom('webhook_deliveries').where('webhook_id', '=', row.id).execute();
+    await stopPendingDeliveries(tctx.tx, row.id);
+    return true;
+  });
+}
+
+export async function listWebhooks(ctx: Ctx, args: { first?: number | null; after?: string | null }): Promise<Connection<WebhookView>> {
+  const actor = requireScope(ctx, 'edit_integrations');
+  const first = pageSize(args.first);
+  const db = ctx.services.db.kysely;
+  const base = db.selectFrom('webhooks').where('organization_id', 'in', [...actor.organizationIds]);
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  let page = base.selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').limit(first + 1);
+  if (args.after) {
+    const [createdAt, id] = decodeCursor(args.after, 2);
+    page = page.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+  }
+  const rows = await page.execute();
+  const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor([row.created_at, row.id]), node: webhookView(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: Number(total.n),
+  };
+}
