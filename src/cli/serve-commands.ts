@@ -18,7 +18,10 @@ function stopOnSignals(app: App): void {
 
 export async function serveCommand(config: Config, opts: { workers: boolean }): Promise<void> {
   const workers = opts.workers && config.workers;
-  if (config.databaseUrl === undefined && config.demo !== false) {
+  const demoMode = config.databaseUrl === undefined && config.demo !== false;
+  // The demo is for trying things on one machine, where webhook receivers run on localhost (SPEC §6).
+  if (demoMode && process.env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE === undefined) config = { ...config, webhookAllowPrivate: true };
+  if (demoMode) {
     // First start on an empty embedded database: seed the demo and show its credentials.
     const setup = await openApp(config);
     const demo = await seedDemoIfFirstStart(setup.services, config.dataDir);

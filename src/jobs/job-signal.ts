@@ -37,6 +37,11 @@ export class JobSignal {
     this.listener = client;
   }
 
+  /** Wakes this process's workers only (a lane freed up, or they should stop). */
+  wake(): void {
+    this.events.emit('jobs');
+  }
+
   /** Called after a commit that queued jobs. */
   notify(): void {
     this.events.emit('jobs');

@@ -37,9 +37,8 @@ export interface Workers {
   idle(): Promise<void>;
 }
 
-// A claimed job's lease starts at once, so claim no more than can start at once.
+// A claimed job's lease starts at once, so claim no more than there are free lanes.
 const CONCURRENCY = 32;
-const BATCH = CONCURRENCY;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
 
@@ -82,20 +81,29 @@ export function startWorkers(
     }
   };
 
-  const runBatch = async (jobs: Job[]): Promise<void> => {
-    let next = 0;
-    const lane = async () => {
-      while (next < jobs.length) await runOne(jobs[next++]).catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'));
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, lane));
+  // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
+  const inFlight = new Set<Promise<void>>();
+  const start = (job: Job) => {
+    const run: Promise<void> = runOne(job)
+      .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
+      .finally(() => {
+        inFlight.delete(run);
+        signal.wake();
+      });
+    inFlight.add(run);
   };
 
   const loop = (async () => {
     while (!stopped) {
       try {
-        const jobs = await claimJobs(db, id, BATCH, opts.leaseMs ?? 60_000);
-        if (jobs.length > 0) {
-          await runBatch(jobs);
+        const free = CONCURRENCY - inFlight.size;
+        if (free > 0) {
+          const jobs = await claimJobs(db, id, free, opts.leaseMs ?? 60_000);
+          jobs.forEach(start);
+          if (jobs.length > 0) continue;
+        }
+        if (inFlight.size > 0) {
+          await signal.wait(FALLBACK_POLL_MS); // a finishing job wakes us to claim again
           continue;
         }
         const due = await nextDueAt(db);
@@ -113,13 +121,14 @@ export function startWorkers(
         await signal.wait(1000);
       }
     }
+    await Promise.all(inFlight);
   })();
 
   return {
     id,
     stop: async () => {
       stopped = true;
-      signal.notify();
+      signal.wake();
       await loop;
     },
     idle: () => new Promise((resolve) => idleWaiters.push(resolve)),
