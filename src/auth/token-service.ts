@@ -1,7 +1,7 @@
 /**
  * Issues and verifies access tokens (RFC 9068 JWTs). Verification happens in memory: a verified token is cached
  * until it expires, and a poll of the revocation tables every half second keeps revocation (of a token or of a
- * whole client) effective within a second on every node.
+ * whole client) effective within a second on every node; the same tick picks up signing keys rotated elsewhere.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';

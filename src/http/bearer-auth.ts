@@ -21,9 +21,11 @@ function unauthorized(reply: FastifyReply, challenge: string, message: string): 
     .send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
 }
 
-export function bearerAuth(tokens: TokenService, graphiqlPath: string) {
+/** `graphiqlPath`: where a browser GET without a query is sent; undefined when GraphiQL is off. */
+export function bearerAuth(tokens: TokenService, graphiqlPath: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     if (
+      graphiqlPath &&
       request.method === 'GET' &&
       !(request.query as Record<string, unknown> | undefined)?.query &&
       String(request.headers.accept ?? '').includes('text/html')

@@ -5,7 +5,8 @@
  *
  * The invariants (DESIGN rules 2–3): every PENDING request ends ACCEPTED or REJECTED, through exactly one
  * `request.apply` job that ends `done`, with exactly one `request/accepted|rejected` outbox event; each accepted
- * change is exactly one `updated` history row written by its job (`requestId` = `job:<id>`), in job order; and
+ * change is exactly one `updated` history row, naming the HTTP request that asked for it (`requestId` = the
+ * request row's `request_id`), in job order; and
  * every version bump has its history row (`version` = number of events).
  */
 import type { DirectDb } from './direct-db.ts';
@@ -87,11 +88,16 @@ export async function auditRequests(db: DirectDb, url: string, token: string, se
   const problems: string[] = [];
   const byId = new Map(sent.map((s) => [s.requestId, s]));
 
-  const requestRows = await db.query<{ id: string; order_id: string; state: string }>(
-    `SELECT id, order_id, state FROM dispatchable_requests WHERE type = 'ORDER_UPDATE'`,
+  const requestRows = await db.query<{ id: string; order_id: string; state: string; request_id: string | null }>(
+    `SELECT id, order_id, state, request_id FROM dispatchable_requests WHERE type = 'ORDER_UPDATE'`,
   );
   const states = new Map<string, string>();
-  for (const r of requestRows) if (byId.has(r.id)) states.set(r.id, r.state);
+  const httpRequestOf = new Map<string, string | null>();
+  for (const r of requestRows) {
+    if (!byId.has(r.id)) continue;
+    states.set(r.id, r.state);
+    httpRequestOf.set(r.id, r.request_id);
+  }
   for (const s of sent) {
     const state = states.get(s.requestId);
     if (state === undefined) problems.push(`request ${s.requestId} (${s.comment}) is missing from dispatchable_requests`);
@@ -141,7 +147,7 @@ export async function auditRequests(db: DirectDb, url: string, token: string, se
     const accepted = sent
       .filter((s) => s.orderId === order.id && states.get(s.requestId) === 'ACCEPTED')
       .sort((a, b) => jobOf(a.requestId) - jobOf(b.requestId));
-    const expected = accepted.map((s) => `job:${jobOf(s.requestId)} comment=${s.comment}`);
+    const expected = accepted.map((s) => `${httpRequestOf.get(s.requestId)} comment=${s.comment}`);
     const actual = order.events
       .filter((e) => e.action === 'updated')
       .map((e) => `${e.requestId} comment=${String(e.changes.find((c) => c.field === 'comment')?.to)}`);
