@@ -106,8 +106,12 @@ export async function buildServer(config: Config, services: Services, tokens: To
   const server = Fastify({
     logger: logger ? { level: config.logLevel } : false,
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept when it is a sane token (it ends up in history rows), else replaced.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
     trustProxy: false,
     // One line per request at debug level instead of two at info: request logs cost real throughput.
     logController: new LogController({ disableRequestLogging: true }),
@@ -119,28 +123,22 @@ export async function buildServer(config: Config, services: Services, tokens: To
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
   await server.register(idempotencyPlugin, { db: services.db });
-  const graphiql = !config.production;
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
-  await mountGraphQL(server, {
-    prefix: '',
-    schemaFile: path.join(here, 'api/orders/schema.graphql'),
-    resolvers: ordersResolvers as never,
-    tokens,
-    services,
-    graphiql,
-    introspection: config.introspection,
-    rateLimiter,
-  });
-  await mountGraphQL(server, {
-    prefix: '/fulfiller',
-    schemaFile: path.join(here, 'api/fulfiller/schema.graphql'),
-    resolvers: fulfillerResolvers as never,
-    tokens,
-    services,
-    graphiql,
-    introspection: config.introspection,
-    rateLimiter,
-  });
+  const dialects = [
+    { prefix: '', schemaFile: 'api/orders/schema.graphql', resolvers: ordersResolvers },
+    { prefix: '/fulfiller', schemaFile: 'api/fulfiller/schema.graphql', resolvers: fulfillerResolvers },
+  ];
+  for (const d of dialects) {
+    await mountGraphQL(server, {
+      prefix: d.prefix,
+      schemaFile: path.join(here, d.schemaFile),
+      resolvers: d.resolvers as never,
+      tokens,
+      services,
+      introspection: config.introspection,
+      rateLimiter,
+    });
+  }
   return server;
 }

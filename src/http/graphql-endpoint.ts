@@ -30,14 +30,12 @@ export interface GraphQLEndpointOptions {
   resolvers: IResolvers;
   tokens: TokenService;
   services: Services;
-  graphiql: boolean;
   introspection: boolean;
   rateLimiter?: RateLimiter;
 }
 
 export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOptions): Promise<void> {
-  // GraphiQL needs introspection: it is served only when both are on.
-  const graphiql = opts.graphiql && opts.introspection;
+  const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {

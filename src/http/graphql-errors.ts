@@ -8,6 +8,12 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { isDomainError } from '../errors/domain-error.ts';
 
+/** Errors of the request itself: Fastify's and Mercurius's 4xx (bad JSON, too large, wrong method). */
+function isClientError(e: unknown): boolean {
+  const status = (e as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 export function formatGraphQLError(error: GraphQLError, requestId: string, log: FastifyBaseLogger): GraphQLFormattedError {
   const original = error.originalError as Error | undefined;
   // graphql-jit reports list indices as strings; field names never start with a digit, so these are indices.
@@ -19,11 +25,13 @@ export function formatGraphQLError(error: GraphQLError, requestId: string, log: 
   if (original instanceof GraphQLError && original.originalError && isDomainError(original.originalError)) {
     return formatGraphQLError(original, requestId, log);
   }
-  // No path: the request itself was refused (syntax, validation, variable coercion) before anything ran.
-  if (!original || !error.path) {
+  // Refused before anything ran: syntax, validation and variable errors (they point into the document, or are
+  // GraphQL's own), and the HTTP layer's 4xx. Anything else without a path failed unexpectedly.
+  const refused = !error.path && (!original || original instanceof GraphQLError || isClientError(original) || error.locations !== undefined);
+  if (refused) {
     return { ...base, message: error.message, extensions: { code: error.extensions?.code === 'RATE_LIMITED' ? 'RATE_LIMITED' : 'BAD_USER_INPUT' } };
   }
-  log.error({ err: original, requestId }, 'unexpected error in a resolver');
+  log.error({ err: original ?? error, requestId }, 'unexpected error while handling a GraphQL request');
   return {
     ...base,
     message: `Internal server error; quote request id ${requestId} when reporting it`,

@@ -15,11 +15,16 @@ export interface FulfillerOrderFilter {
 }
 
 const MAX_LIMIT = 500;
+/** Bounds the SQL parameters one filter may add (SQLite and PostgreSQL both cap them). */
+const MAX_FILTER_VALUES = 1000;
 
 export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Promise<OrderRecord[]> {
   const actor = requireScope(ctx, 'order-it.order-manager.view');
   const limit = f.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
+  for (const [field, list] of [['ids', f.ids], ['status', f.status]] as const) {
+    if (list && list.length > MAX_FILTER_VALUES) throw badInput(field, `must list at most ${MAX_FILTER_VALUES} values`);
+  }
   const orgs = [...actor.organizationIds];
   let q = ctx.services.db.kysely
     .selectFrom('orders')

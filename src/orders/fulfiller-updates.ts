@@ -92,6 +92,7 @@ function applyOne(w: Working, u: FulfillerUpdate, events: OutboxEvent[]): Histor
 }
 
 async function loadForUpdate(tctx: TxCtx, numbers: number[]): Promise<Map<number, Working>> {
+  if (numbers.length === 0) return new Map();
   let q = tctx.tx.selectFrom('orders').selectAll().where('number', 'in', numbers).orderBy('id');
   if (tctx.services.db.kind === 'postgres') q = q.forUpdate();
   const rows = await q.execute();

@@ -1,0 +1,155 @@
+/**
+ * The soak: mixed load against a real server on loopback for a bounded time, SIGKILLing the server at random
+ * moments and restarting it on the same data, then — once the background work has drained — checking from the
+ * database that nothing acknowledged was lost (see invariants.ts). Used by `npm run soak` (run.ts) and, in its
+ * short form, by test/e2e/soak-short.test.ts.
+ */
+import { startServer, type TestServer } from '../test/support/test-server.ts';
+import { createClient, createOrganization, getToken } from '../test/support/oauth.ts';
+import { openDirectDb } from '../test/support/direct-db.ts';
+import { gql } from '../test/support/graphql.ts';
+import { Ledger } from './ledger.ts';
+import { fulfillerLane, merchantLane, type LoadContext } from './load.ts';
+import { runChecks, type Check } from './invariants.ts';
+import { startReceiver } from './receiver.ts';
+
+export interface SoakOptions {
+  durationMs: number;
+  kills: number;
+  merchantLanes?: number;
+  seed?: number;
+  /** How long to wait for PENDING requests and webhook deliveries after the load (ms). */
+  drainTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakResult {
+  ok: boolean;
+  checks: Check[];
+  report: string;
+}
+
+/** A small seeded generator (mulberry32), so a run can be replayed with --seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** `count` kill times within the middle 80% of the run, sorted. */
+function killTimes(count: number, durationMs: number, random: () => number): number[] {
+  return Array.from({ length: count }, () => durationMs * (0.1 + 0.8 * random())).sort((a, b) => a - b);
+}
+
+export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
+  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = seeded(seed);
+  const receiver = await startReceiver({ failureRate: 0.03, random });
+  let server: TestServer | undefined;
+  try {
+    server = await startServer({
+      env: {
+        ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true',
+        ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '200',
+        // A killed worker's claimed jobs wait this long before another claim: short, so the soak drains quickly.
+        ORDERGRAPH_JOB_LEASE_MS: '5000',
+      },
+    });
+    const s = server;
+    log(`soak: ${s.dbKind}, ${Math.round(opts.durationMs / 1000)} s, ${opts.kills} kill(s), seed ${seed}, server ${s.url}, receiver ${receiver.url}`);
+
+    const supplier = await createOrganization(s, { kind: 'SUPPLIER' });
+    const merchant = await createOrganization(s, { kind: 'MERCHANT', defaultSupplier: supplier.id });
+    const merchantClient = await createClient(s, { org: merchant.id, scopes: 'view_orders create_orders edit_orders edit_integrations' });
+    const supplierClient = await createClient(s, { org: supplier.id, scopes: 'order-it.order-manager.view order-it.order-manager.edit', access: [merchant.id] });
+    const merchantToken = await getToken(s.url, merchantClient);
+    const supplierToken = await getToken(s.url, supplierClient);
+
+    let webhookId: string | undefined;
+    const hook = await gql(s.url, merchantToken, 'mutation($input: WebhookInput!) { webhookCreate(input: $input) { id secret } }', {
+      input: { endpoint: receiver.url },
+    });
+    if (hook.body?.data?.webhookCreate) {
+      webhookId = hook.body.data.webhookCreate.id;
+      receiver.setSecret(hook.body.data.webhookCreate.secret);
+    } else {
+      log(`webhooks: not available (${JSON.stringify(hook.body).slice(0, 200)}); running without`);
+    }
+
+    const ledger = new Ledger();
+    let stopped = false;
+    const ctx: LoadContext = { url: s.url, merchantToken, supplierToken, ledger, random, stopped: () => stopped, opened: [] };
+    const started = Date.now();
+    const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx)];
+
+    const kills: string[] = [];
+    let upSince = Date.now();
+    for (const at of killTimes(opts.kills, opts.durationMs, random)) {
+      // The server gets at least 1-3 s of load between two kills, however long a restart took.
+      const wait = Math.max(started + at - Date.now(), upSince + 1000 + 2000 * random() - Date.now());
+      if (wait > 0) await sleep(wait);
+      const t = ((Date.now() - started) / 1000).toFixed(1);
+      await s.kill('SIGKILL');
+      const down = Date.now();
+      await s.restart();
+      upSince = Date.now();
+      kills.push(`${t} s (down ${((Date.now() - down) / 1000).toFixed(1)} s)`);
+      log(`  killed at ${t} s, back after ${((Date.now() - down) / 1000).toFixed(1)} s; ${ledger.counts.requests} requests so far`);
+    }
+    const rest = started + opts.durationMs - Date.now();
+    if (rest > 0) await sleep(rest);
+    stopped = true;
+    await Promise.all(lanes);
+    const loadSeconds = (Date.now() - started) / 1000;
+    log(`load stopped after ${loadSeconds.toFixed(1)} s; draining requests and deliveries`);
+
+    const db = await openDirectDb(s);
+    try {
+      const drainStart = Date.now();
+      const deadline = drainStart + (opts.drainTimeoutMs ?? 120_000);
+      for (;;) {
+        const [{ n: pending }] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM dispatchable_requests WHERE state = 'PENDING'");
+        const [{ n: queued }] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'");
+        if (Number(pending) === 0 && Number(queued) === 0) break;
+        if (Date.now() > deadline) {
+          log(`drain: gave up with ${pending} PENDING requests and ${queued} queued jobs`);
+          break;
+        }
+        await sleep(250);
+      }
+      log(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s`);
+      const checks = await runChecks(db, ledger, merchant.id, webhookId, webhookId ? receiver : undefined);
+      const output = s.output();
+      const crash = /uncaught|unhandledRejection|"level":60/i.exec(output);
+      checks.push({ name: 'no uncaught exception in the server output', detail: `${output.length} characters of recent output read`, problems: crash ? [output.slice(Math.max(0, crash.index - 200), crash.index + 800)] : [] });
+
+      const c = ledger.counts;
+      const lines = [
+        `soak on ${s.dbKind}: ${loadSeconds.toFixed(0)} s of load, ${kills.length} SIGKILLs (at ${kills.join(', ')}), seed ${seed}`,
+        `load: ${c.requests} requests (${c.lostAnswers} answers lost to kills), ${(c.requests / loadSeconds).toFixed(0)} req/s`,
+        `  orders created ${c.creates}; DRAFT updates applied at once ${c.syncUpdates}; PENDING updates ${c.asyncUpdates}; opens ${c.opens}; ` +
+          `fulfilment requests ${c.fulfilments}; cancels ${c.cancels}; bulk fulfiller calls ${c.bulkCalls} (${c.bulkOrdersUpdated} order updates applied)`,
+        'checks:',
+        ...checks.flatMap((k) => [`  ${k.problems.length === 0 ? 'PASS' : 'FAIL'}  ${k.name}: ${k.detail}`, ...k.problems.map((p) => `        ${p}`)]),
+      ];
+      const ok = checks.every((k) => k.problems.length === 0);
+      lines.push(ok ? 'RESULT: PASS' : 'RESULT: FAIL');
+      const report = lines.join('\n');
+      log(report);
+      return { ok, checks, report };
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await server?.stop();
+    await receiver.close();
+  }
+}
