@@ -1,6 +1,6 @@
 /**
- * The composition root: the one module that knows every other. It opens the database, runs migrations, builds
- * the services, the HTTP server and the workers, and hands back what the CLI needs to run and stop them.
+ * The composition root: the one module that knows every other. On top of `open-app.ts` (database, migrations,
+ * services) it builds the HTTP server and the workers, and hands back what the CLI needs to run and stop them.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -8,15 +8,13 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
-import { openDatabase, type Db } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { openApp, type App } from './open-app.ts';
 import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { mountGraphQL } from './http/graphql-endpoint.ts';
 import { ordersResolvers } from './api/orders/resolvers.ts';
 import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
-import { JobSignal } from './jobs/job-signal.ts';
 import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
@@ -32,40 +30,12 @@ function jobHandlers(): JobHandler[] {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export interface App {
-  config: Config;
-  db: Db;
-  services: Services;
-  server?: FastifyInstance;
-  workers?: Workers;
-  close(): Promise<void>;
-}
-
-/** Opens the database and applies pending migrations. */
-export async function openApp(config: Config, opts: { poolSize?: number } = {}): Promise<App & { signal: JobSignal }> {
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: opts.poolSize });
-  try {
-    await migrateToLatest(db);
-  } catch (e) {
-    await db.close();
-    throw e;
-  }
-  const signal = new JobSignal(db);
-  const services: Services = {
-    db,
-    jobsQueued: () => signal.notify(),
-    webhookAllowPrivate: config.webhookAllowPrivate,
-    webhookRetry: { baseMs: config.webhookRetryBaseMs, windowMs: config.webhookRetryWindowMs },
-  };
-  return { config, db, services, signal, close: () => db.close() };
-}
-
 /** Builds and starts whatever `serve` or `worker` asked for. */
 export async function startApp(
   config: Config,
   opts: { http: boolean; workers: boolean; logger?: boolean },
 ): Promise<App> {
-  const app = await openApp(config);
+  const app = await openApp(config, { longRunning: true });
   const { db, services, signal } = app;
   let server: FastifyInstance | undefined;
   let tokens: TokenService | undefined;

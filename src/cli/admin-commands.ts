@@ -1,7 +1,7 @@
 /** One-shot commands: migrate, org, client, keys, demo. Each prints text, or JSON with --json. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { openApp, type App } from '../app.ts';
+import { openApp, type App } from '../open-app.ts';
 import { createOrganization } from '../organizations/organizations.ts';
 import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';

@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isDomainError } from '../errors/domain-error.ts';
-import { serveCommand, workerCommand } from './serve-commands.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 
 const program = new Command()
@@ -14,12 +13,19 @@ program
   .command('serve')
   .description('run the HTTP server (and the background workers unless --no-workers); runs migrations first')
   .option('--no-workers', 'do not run background workers in this process')
-  .action((opts: { workers: boolean }) => serveCommand(loadConfig(), { workers: opts.workers }));
+  .action(async (opts: { workers: boolean }) => {
+    // Loaded on demand: the one-shot commands don't need the HTTP and GraphQL stack.
+    const { serveCommand } = await import('./serve-commands.ts');
+    await serveCommand(loadConfig(), { workers: opts.workers });
+  });
 
 program
   .command('worker')
   .description('run the background workers only (requests, webhooks)')
-  .action(() => workerCommand(loadConfig()));
+  .action(async () => {
+    const { workerCommand } = await import('./serve-commands.ts');
+    await workerCommand(loadConfig());
+  });
 
 registerAdminCommands(program);
 

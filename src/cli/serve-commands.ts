@@ -1,6 +1,7 @@
 /** `serve` and `worker`: long-running processes that stop cleanly on SIGINT/SIGTERM. */
 import type { Config } from '../config.ts';
-import { startApp, openApp, type App } from '../app.ts';
+import { startApp } from '../app.ts';
+import { openApp, type App } from '../open-app.ts';
 import { seedDemoIfFirstStart } from '../demo/seed-demo.ts';
 
 function stopOnSignals(app: App): void {

@@ -29,7 +29,8 @@ export interface Db {
 // int8 (count(*), bigserial) as numbers: our counts and ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Db {
+/** `checkpoints`: run SQLite checkpoints on a thread (long-running processes; one-shot commands skip it). */
+export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; checkpoints?: boolean }): Db {
   if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing
@@ -55,7 +56,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });
   return {
