@@ -28,3 +28,26 @@ export function decodeCursor(cursor: string, length: number): string[] {
   }
   throw badInput('after', 'is not a cursor this list returned');
 }
+
+/**
+ * Builds a page from rows fetched with `limit(first + 1)`: the extra row only says whether there is a next
+ * page. `key` gives the values the cursor encodes (the page's sort key).
+ */
+export function toConnection<R, T>(
+  rows: R[],
+  args: { first: number; after?: string | null; totalCount: number },
+  key: (row: R) => (string | number)[],
+  node: (row: R) => T,
+): Connection<T> {
+  const edges = rows.slice(0, args.first).map((row) => ({ cursor: encodeCursor(key(row)), node: node(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > args.first,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: args.totalCount,
+  };
+}

@@ -2,7 +2,7 @@
 import type { Ctx } from '../context.ts';
 import { requireScope } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
-import { decodeCursor, encodeCursor, pageSize, type Connection } from '../paging.ts';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
 import { readHistory, type OrderEventView } from './order-history.ts';
 import { orderView, type OrderView } from './order-record.ts';
 import { loadLines, merchantMayAccess } from './order-store.ts';
@@ -58,23 +58,10 @@ export async function listOrders(
     );
   }
   const rows = await page.execute();
-  const hasNextPage = rows.length > first;
-  const nodes = rows.slice(0, first);
-  const lines = await loadLines(db, nodes.map((r) => r.id));
-  const edges = nodes.map((row) => ({
-    cursor: encodeCursor([row.created_at, row.id]),
-    node: orderView({ row, lines: lines.get(row.id)! }),
-  }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: Number(total.n),
-  };
+  const lines = await loadLines(db, rows.slice(0, first).map((r) => r.id));
+  return toConnection(rows, { first, after: args.after, totalCount: Number(total.n) }, (r) => [r.created_at, r.id], (row) =>
+    orderView({ row, lines: lines.get(row.id)! }),
+  );
 }
 
 /** The history of an order the caller has already been allowed to read. */

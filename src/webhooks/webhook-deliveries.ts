@@ -10,7 +10,7 @@ import type { Executor } from '../db/database.ts';
 import type { WebhookDeliveryTable } from '../db/tables.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { enqueueJobs } from '../jobs/job-queue.ts';
-import { decodeCursor, encodeCursor, pageSize, type Connection } from '../paging.ts';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
 
@@ -105,17 +105,7 @@ export async function listDeliveries(
     );
   }
   const rows = await page.execute();
-  const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor([row.created_at, row.id]), node: deliveryView(row) }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: Number(total.n),
-  };
+  return toConnection(rows, { first, after: args.after, totalCount: Number(total.n) }, (r) => [r.created_at, r.id], deliveryView);
 }
 
 /**

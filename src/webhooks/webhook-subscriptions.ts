@@ -10,7 +10,7 @@ import { canAccess, requireScope } from '../auth/scopes.ts';
 import type { Executor } from '../db/database.ts';
 import type { WebhookTable } from '../db/tables.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
-import { decodeCursor, encodeCursor, pageSize, type Connection } from '../paging.ts';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
 import { DELIVER_JOB } from './outbox.ts';
 import { parseWebhookInput, parseWebhookUpdate } from './webhook-input.ts';
 import { webhookHealth, type WebhookHealth } from './webhook-health.ts';
@@ -164,15 +164,5 @@ export async function listWebhooks(ctx: Ctx, args: { first?: number | null; afte
     page = page.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
   }
   const rows = await page.execute();
-  const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor([row.created_at, row.id]), node: webhookView(row) }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: Number(total.n),
-  };
+  return toConnection(rows, { first, after: args.after, totalCount: Number(total.n) }, (r) => [r.created_at, r.id], webhookView);
 }
