@@ -16,7 +16,7 @@ export interface FulfillerOrderFilter {
 
 const MAX_LIMIT = 500;
 /** Bounds the SQL parameters one filter may add (SQLite and PostgreSQL both cap them). */
-const MAX_FILTER_VALUES = 1000;
+const MAX_FILTER_VALUES = 5000;
 
 export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Promise<OrderRecord[]> {
   const actor = requireScope(ctx, 'order-it.order-manager.view');
