@@ -2,7 +2,7 @@
  * JWT signing keys: generated on first start, persisted, rotatable. The newest live key signs; every live key
  * is published in the JWKS and accepted by the verifier, so tokens signed before a rotation keep working.
  */
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Executor } from '../db/database.ts';
 
@@ -10,7 +10,8 @@ export const SIGNING_ALG = 'ES256';
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  /** The private key, as node:crypto signs with it. */
+  signingKey: KeyObject;
   publicKey: CryptoKey;
   publicJwk: JWK;
 }
@@ -44,7 +45,7 @@ export async function loadSigningKeys(db: Executor): Promise<SigningKey[]> {
   return Promise.all(
     rows.map(async (r) => ({
       kid: r.kid,
-      privateKey: (await importJWK(JSON.parse(r.private_jwk), r.alg)) as CryptoKey,
+      signingKey: createPrivateKey({ key: JSON.parse(r.private_jwk), format: 'jwk' }),
       publicKey: (await importJWK(JSON.parse(r.public_jwk), r.alg)) as CryptoKey,
       publicJwk: JSON.parse(r.public_jwk) as JWK,
     })),

@@ -4,7 +4,8 @@
  * whole client) effective within a second on every node; the same tick picks up signing keys rotated elsewhere.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { signEs256 } from './jwt-signer.ts';
 import type { Db } from '../db/database.ts';
 import type { Actor } from '../context.ts';
 import { loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
@@ -67,21 +68,23 @@ export class TokenService {
 
   async issue(input: { clientId: string; organizationId: string; organizationIds: string[]; scopes: string[]; issuer: string }): Promise<{ token: string; expiresIn: number }> {
     const key = this.keys[0];
-    const jti = randomUUID();
-    const token = await new SignJWT({
-      client_id: input.clientId,
-      scope: input.scopes.join(' '),
-      org: input.organizationId,
-      orgs: input.organizationIds,
-    })
-      .setProtectedHeader({ alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid })
-      .setIssuer(input.issuer)
-      .setAudience(AUDIENCE)
-      .setSubject(input.clientId)
-      .setJti(jti)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(key.privateKey);
+    const iat = Math.floor(Date.now() / 1000);
+    const token = signEs256(
+      { alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid },
+      {
+        client_id: input.clientId,
+        scope: input.scopes.join(' '),
+        org: input.organizationId,
+        orgs: input.organizationIds,
+        iss: input.issuer,
+        aud: AUDIENCE,
+        sub: input.clientId,
+        jti: randomUUID(),
+        iat,
+        exp: iat + this.ttlSeconds,
+      },
+      key.signingKey,
+    );
     return { token, expiresIn: this.ttlSeconds };
   }
 
