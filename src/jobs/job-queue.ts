@@ -1,6 +1,7 @@
 /**
  * The durable job queue: a job is a row, queued in the same transaction as the change that needs it. Workers
- * claim due jobs with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes writers anyway). Jobs
+ * claim due jobs with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes writers anyway), in
+ * `run_at, id` order so the partial index on queued jobs serves the claim however long the history is. Jobs
  * that share a `queue_key` run one at a time, oldest first: that is how per-order ordering is kept.
  */
 import { sql } from 'kysely';
@@ -69,7 +70,7 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
         AND (j.locked_until IS NULL OR j.locked_until < ${nowIso})
         AND (j.queue_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
-      ORDER BY j.id
+      ORDER BY j.run_at, j.id
       LIMIT ${limit}
       ${lock}
     )
@@ -84,6 +85,15 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
       createdAt: r.created_at,
     }))
     .sort((a, b) => a.id - b.id);
+}
+
+/** Deletes finished jobs older than `ageMs`: the claim query's cost must not grow with history. */
+export async function purgeFinishedJobs(db: Executor, ageMs: number): Promise<void> {
+  await db
+    .deleteFrom('jobs')
+    .where('state', 'in', ['done', 'failed'])
+    .where('finished_at', '<', new Date(Date.now() - ageMs).toISOString())
+    .execute();
 }
 
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */
