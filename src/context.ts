@@ -36,6 +36,8 @@ export interface TxCtx extends Ctx {
   author?: { clientId: string | null; requestId: string | null };
   /** Set by commands that queued jobs, so workers are woken after commit. */
   queuedJobs: boolean;
+  /** Work to do at the end of the transaction, just before COMMIT (e.g. writing the outbox in one insert). */
+  beforeCommit: (() => Promise<void>)[];
 }
 
 /** Runs `fn` in one database transaction; wakes the workers after commit if it queued jobs. */
@@ -43,8 +45,9 @@ export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<
   if ('tx' in ctx) return fn(ctx as TxCtx);
   let queued = false;
   const result = await ctx.services.db.kysely.transaction().execute(async (tx) => {
-    const tctx: TxCtx = { ...ctx, tx, queuedJobs: false };
+    const tctx: TxCtx = { ...ctx, tx, queuedJobs: false, beforeCommit: [] };
     const r = await fn(tctx);
+    for (let i = 0; i < tctx.beforeCommit.length; i++) await tctx.beforeCommit[i]();
     queued = tctx.queuedJobs;
     return r;
   });

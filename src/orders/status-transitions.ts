@@ -48,10 +48,11 @@ export function statusName(code: number): string {
 const label = (code: number): string => `${code} ${statusName(code)}`;
 
 // The reason a move is refused, or undefined when allowed. Checks run from most to least specific.
+const VALID = `valid codes are ${STATUS_CODES.join(', ')}`;
+
 function refusal(from: number, to: number): string | undefined {
-  const valid = `valid codes are ${STATUS_CODES.join(', ')}`;
-  if (!isStatusCode(to)) return `${to} is not a fulfilment status (${valid})`;
-  if (!isStatusCode(from)) return `current status ${from} is not a fulfilment status (${valid})`;
+  if (!isStatusCode(to)) return `${to} is not a fulfilment status (${VALID})`;
+  if (!isStatusCode(from)) return `current status ${from} is not a fulfilment status (${VALID})`;
   if (from === to) return undefined; // re-sending the current status is a harmless no-op
   if (to === 0) return 'nothing may move back to Unknown';
   if (from === 8) return to === 64 ? undefined : `nothing leaves Dispatched except to ${label(64)}`;
