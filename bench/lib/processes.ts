@@ -4,10 +4,13 @@
  * Children still alive when the bench exits are killed, by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+// One way to find a free loopback port, shared with the test helpers.
+import { freePort } from '../../test/support/free-port.ts';
+
+export { freePort };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ORDERGRAPH_BIN = path.join(REPO_ROOT, 'bin/ordergraph.js');
@@ -17,18 +20,6 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment a child gets: ours minus anything that would change how ordergraph runs, plus `extra`. */
 export function childEnv(extra: Record<string, string | undefined>): Record<string, string> {
