@@ -50,8 +50,3 @@ export async function requireSupplier(db: Executor, id: string, field: string): 
   if (!org || org.kind !== 'SUPPLIER') throw badInput(field, 'must be the id of an existing SUPPLIER organization');
   return org;
 }
-
-export async function setDefaultSupplier(db: Executor, merchantId: string, supplierId: string): Promise<void> {
-  await requireSupplier(db, supplierId, 'defaultSupplierId');
-  await db.updateTable('organizations').set({ default_supplier_id: supplierId }).where('id', '=', merchantId).execute();
-}
