@@ -44,7 +44,7 @@ export interface TxCtx extends Ctx {
 export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<T>): Promise<T> {
   if ('tx' in ctx) return fn(ctx as TxCtx);
   let queued = false;
-  const result = await ctx.services.db.kysely.transaction().execute(async (tx) => {
+  const result = await ctx.services.db.transaction(async (tx) => {
     const tctx: TxCtx = { ...ctx, tx, queuedJobs: false, beforeCommit: [] };
     const r = await fn(tctx);
     for (let i = 0; i < tctx.beforeCommit.length; i++) await tctx.beforeCommit[i]();

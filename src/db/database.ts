@@ -11,6 +11,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { Database } from './tables.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { OrdergraphSqliteDialect } from './sqlite-dialect.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -23,6 +24,8 @@ export interface Db {
   pool?: pg.Pool;
   /** Human-readable location without credentials, for logs. */
   location: string;
+  /** Runs `work` in a transaction (on SQLite possibly committed together with others: group-commit.ts). */
+  transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
       kysely,
       pool,
       location: `postgres://${url.host}${url.pathname}`,
+      transaction: (work) => kysely.transaction().execute(work),
       close: () => kysely.destroy(),
     };
   }
@@ -59,11 +63,13 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });
+  const group = new GroupCommit(kysely);
   return {
     kind: 'sqlite',
     kysely,
     sqlite,
     location: file,
+    transaction: (work) => group.run(work),
     close: async () => {
       await checkpointer?.stop();
       await kysely.destroy();

@@ -3,7 +3,6 @@
  * order row is locked (FOR UPDATE) before it is changed, so concurrent changes of one order queue up instead of
  * losing writes. SQLite has one writer at a time already.
  */
-import { randomUUID } from 'node:crypto';
 import { sql, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { OrderTable } from '../db/tables.ts';
@@ -13,6 +12,7 @@ import { badInput, notFound } from '../errors/domain-error.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { LineFields } from './order-input.ts';
 import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
+import { newRowId } from '../db/row-ids.ts';
 
 /**
  * The reference check before a write can lose a race to a concurrent transaction on PostgreSQL; the unique index
@@ -131,5 +131,5 @@ export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable
 }
 
 export function newOrderId(): string {
-  return randomUUID();
+  return newRowId();
 }

@@ -3,7 +3,6 @@
  * changes of OPENED orders are PENDING rows with a job that a worker runs (see apply-request.ts), and their
  * outcome is sent as `request/accepted` or `request/rejected`.
  */
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { DispatchableRequestTable } from '../db/tables.ts';
 import type { Ctx, TxCtx } from '../context.ts';
@@ -11,6 +10,7 @@ import { requireScope, canAccess } from '../auth/scopes.ts';
 import { notFound } from '../errors/domain-error.ts';
 import { enqueueJobs } from '../jobs/job-queue.ts';
 import { emitEvents } from '../webhooks/outbox.ts';
+import { newRowId } from '../db/row-ids.ts';
 
 export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
 export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
@@ -47,7 +47,7 @@ export async function recordRequest(
 ): Promise<DispatchableRequestView> {
   const now = new Date().toISOString();
   const row: RequestRow = {
-    id: randomUUID(),
+    id: newRowId(),
     organization_id: input.organizationId,
     order_id: input.orderId,
     type: input.type,

@@ -2,7 +2,6 @@
  * The deliveries log: one row per attempt (time, status code, duration, error), readable newest first, and
  * `webhookDeliveryRetry`, which queues the attempt's event for its webhook again.
  */
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { withTransaction, type Ctx } from '../context.ts';
 import { canAccess, requireScope } from '../auth/scopes.ts';
@@ -13,6 +12,7 @@ import { enqueueJobs } from '../jobs/job-queue.ts';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
+import { newRowId } from '../db/row-ids.ts';
 
 export interface WebhookDeliveryView {
   id: string;
@@ -61,7 +61,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
   await db
     .insertInto('webhook_deliveries')
     .values({
-      id: randomUUID(),
+      id: newRowId(),
       webhook_id: a.webhookId,
       organization_id: a.organizationId,
       event_id: a.eventId,
