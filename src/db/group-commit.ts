@@ -30,12 +30,15 @@ export class GroupCommit {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      // Start on the next turn of the event loop, so that the units of everything that arrived in this one
+      // (HTTP requests, webhook responses read in the same poll) share the COMMIT.
+      this.draining = true;
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.waiting.length > 0) await this.commitGroup();
     } finally {

@@ -55,7 +55,7 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
   const nowIso = now.toISOString();
   const lease = new Date(now.getTime() + leaseMs).toISOString();
   const lock = db.kind === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const result = await sql<{
+  const claim = sql<{
     id: number;
     kind: string;
     queue_key: string | null;
@@ -74,7 +74,9 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
       LIMIT ${limit}
       ${lock}
     )
-    RETURNING id, kind, queue_key, payload, attempts, created_at`.execute(db.kysely);
+    RETURNING id, kind, queue_key, payload, attempts, created_at`;
+  // On SQLite the claim joins the group commit of the jobs finishing around it instead of paying its own COMMIT.
+  const result = db.kind === 'sqlite' ? await db.transaction((tx) => claim.execute(tx)) : await claim.execute(db.kysely);
   return result.rows
     .map((r) => ({
       id: r.id,

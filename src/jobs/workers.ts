@@ -39,6 +39,8 @@ export interface Workers {
 
 // A claimed job's lease starts at once, so claim no more than there are free lanes.
 const CONCURRENCY = 32;
+/** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
+const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
 /** Finished jobs are kept a day for inspection, then purged by an idle worker (at most once a minute). */
@@ -101,7 +103,7 @@ export function startWorkers(
     while (!stopped) {
       try {
         const free = CONCURRENCY - inFlight.size;
-        if (free > 0) {
+        if (free >= CLAIM_BATCH || inFlight.size === 0) {
           const jobs = await claimJobs(db, id, free, opts.leaseMs ?? 60_000);
           jobs.forEach(start);
           if (jobs.length > 0) continue;
