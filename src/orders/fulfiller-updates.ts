@@ -3,8 +3,8 @@
  * (a failure is an error at its index, the rest go through), all written in one transaction with set-based SQL:
  * one UPDATE for every order, one per line status, one insert each for history and outbox.
  */
-import { sql, type RawBuilder } from 'kysely';
 import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
+import { prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 import { canAccess, requireScope } from '../auth/scopes.ts';
 import { badInput, DomainError, notFound } from '../errors/domain-error.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
@@ -52,7 +52,7 @@ interface Working {
 }
 
 /** Applies one update to the working copy of its order; returns the history entry, or a refusal. */
-function applyOne(w: Working, u: FulfillerUpdate, events: OutboxEvent[]): HistoryEntry | DomainError | undefined {
+function applyOne(w: Working, u: FulfillerUpdate, now: string, events: OutboxEvent[]): HistoryEntry | DomainError | undefined {
   const row = { ...w.record.row };
   const changes: FieldChanges = {};
   let lines = w.record.lines;
@@ -80,7 +80,7 @@ function applyOne(w: Working, u: FulfillerUpdate, events: OutboxEvent[]): Histor
   }
   if (Object.keys(changes).length === 0) return undefined;
   row.version += 1;
-  row.updated_at = new Date().toISOString();
+  row.updated_at = now;
   w.record = { row, lines };
   w.changes += 1;
   const body = orderView(w.record);
@@ -91,27 +91,38 @@ function applyOne(w: Working, u: FulfillerUpdate, events: OutboxEvent[]): Histor
   return { orderId: row.id, organizationId: row.organization_id, action: changes.status ? 'status-changed' : 'shipping-updated', changes };
 }
 
+/**
+ * The batch's orders by number. PostgreSQL locks them in id order, so two batches sharing orders queue up instead
+ * of deadlocking; SQLite has one writer already and is spared sorting whole rows.
+ */
 async function loadForUpdate(tctx: TxCtx, numbers: number[]): Promise<Map<number, Working>> {
   if (numbers.length === 0) return new Map();
-  let q = tctx.tx.selectFrom('orders').selectAll().where('number', 'in', numbers).orderBy('id');
-  if (tctx.services.db.kind === 'postgres') q = q.forUpdate();
-  const rows = await q.execute();
+  const kind = tctx.services.db.kind;
+  const text = prebuilt(kind, `orders-by-number:${numbers.length}`, () =>
+    `SELECT * FROM orders WHERE number IN (${numbers.map(() => '?').join(', ')})` + (kind === 'postgres' ? ' ORDER BY id FOR UPDATE' : ''),
+  );
+  const rows = await runPrebuilt<OrderRow>(tctx.tx, text, numbers);
   const lines = await loadLines(tctx.tx, rows.map((r) => r.id));
   return new Map(rows.map((row) => [row.number, { record: { row, lines: lines.get(row.id)! }, changes: 0 }]));
 }
 
+const ORDER_TUPLE =
+  '(?, CAST(? AS INTEGER), ?, CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), ?)';
+
 /** One UPDATE for every changed order, from a VALUES list (same SQL on SQLite ≥ 3.33 and PostgreSQL). */
 async function writeOrders(tctx: TxCtx, rows: OrderRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const values: RawBuilder<unknown>[] = rows.map(
-    (r) =>
-      sql`(${r.id}, CAST(${r.status} AS INTEGER), ${r.state}, CAST(${r.locked} AS INTEGER), CAST(${r.shipping_carrier} AS TEXT), CAST(${r.shipping_method} AS TEXT), CAST(${r.shipping_tracking} AS TEXT), CAST(${r.version} AS INTEGER), ${r.updated_at})`,
-  );
-  await sql`
-    WITH v(id, status, state, locked, shipping_carrier, shipping_method, shipping_tracking, version, updated_at) AS (VALUES ${sql.join(values)})
+  const text = prebuilt(tctx.services.db.kind, `orders-update:${rows.length}`, () =>
+    `WITH v(id, status, state, locked, shipping_carrier, shipping_method, shipping_tracking, version, updated_at) AS (VALUES ${valuesRows(rows.length, ORDER_TUPLE)})
     UPDATE orders SET status = v.status, state = v.state, locked = v.locked, shipping_carrier = v.shipping_carrier,
       shipping_method = v.shipping_method, shipping_tracking = v.shipping_tracking, version = v.version, updated_at = v.updated_at
-    FROM v WHERE orders.id = v.id`.execute(tctx.tx);
+    FROM v WHERE orders.id = v.id`,
+  );
+  const params: unknown[] = [];
+  for (const r of rows) {
+    params.push(r.id, r.status, r.state, r.locked, r.shipping_carrier, r.shipping_method, r.shipping_tracking, r.version, r.updated_at);
+  }
+  await runPrebuilt(tctx.tx, text, params);
 }
 
 async function writeLineStatuses(tctx: TxCtx, before: Map<string, string | undefined>, after: OrderRecord[]): Promise<void> {
@@ -135,13 +146,14 @@ export async function updateFulfillerOrders(ctx: Ctx, updates: (FulfillerUpdate 
     const lineStatusBefore = new Map([...working.values()].map((w) => [w.record.row.id, w.record.lines[0]?.status]));
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
+    const now = new Date().toISOString();
     const results = updates.map((u, i): OrderRecord | DomainError => {
       if (!u) return badInput(`orders[${i}]`, 'must be an order, not null');
       const invalid = validate(u, i);
       if (invalid) return invalid;
       const w = working.get(u.id);
       if (!w || !fulfillerMayAccess(tctx, w.record.row)) return notFound('order', u.id);
-      const outcome = applyOne(w, u, events);
+      const outcome = applyOne(w, u, now, events);
       if (outcome instanceof DomainError) return outcome;
       if (outcome) history.push(outcome);
       return w.record;

@@ -1,6 +1,7 @@
 /** The order's history: one row per change (who, what changed from → to, when), written with the change. */
 import type { Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
+import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
@@ -20,23 +21,22 @@ export interface OrderEventView {
   createdAt: string;
 }
 
+/** Writes one history row per entry, in chunks of prebuilt multi-row inserts (bulk updates bring 1,000 at once). */
 export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const now = new Date().toISOString();
-  await tctx.tx
-    .insertInto('order_events')
-    .values(
-      entries.map((e) => ({
-        order_id: e.orderId,
-        organization_id: e.organizationId,
-        client_id: tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null),
-        request_id: tctx.author ? tctx.author.requestId : tctx.requestId,
-        action: e.action,
-        changes: JSON.stringify(e.changes),
-        created_at: now,
-      })),
-    )
-    .execute();
+  const clientId = tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null);
+  const requestId = tctx.author ? tctx.author.requestId : tctx.requestId;
+  const kind = tctx.services.db.kind;
+  for (let from = 0; from < entries.length; from += BULK_ROWS) {
+    const chunk = entries.slice(from, from + BULK_ROWS);
+    const text = prebuilt(kind, `order_events:${chunk.length}`, () =>
+      `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?, ?, ?)')}`,
+    );
+    const params: unknown[] = [];
+    for (const e of chunk) params.push(e.orderId, e.organizationId, clientId, requestId, e.action, JSON.stringify(e.changes), now);
+    await runPrebuilt(tctx.tx, text, params);
+  }
 }
 
 export async function readHistory(db: Executor, orderId: string): Promise<OrderEventView[]> {

@@ -5,6 +5,7 @@
  */
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
+import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 
 export const EVENT_TYPES = [
   'order/created',
@@ -51,21 +52,7 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
 }
 
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
-  const now = new Date().toISOString();
-  const ids = await tctx.tx
-    .insertInto('outbox_events')
-    .values(
-      events.map((e) => ({
-        organization_id: e.organizationId,
-        order_id: e.orderId,
-        type: e.type,
-        payload: JSON.stringify(e.body),
-        created_at: now,
-      })),
-    )
-    .returning('id')
-    .execute();
-
+  // Webhooks first: without a subscriber the insert needs no RETURNING, which costs SQLite a result row per event.
   const orgs = [...new Set(events.map((e) => e.organizationId))];
   const webhooks = await tctx.tx
     .selectFrom('webhooks')
@@ -73,6 +60,7 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
     .where('organization_id', 'in', orgs)
     .where('enabled', '=', 1)
     .execute();
+  const ids = await insertEvents(tctx, events, webhooks.length > 0);
   if (webhooks.length === 0) return;
   const jobs: NewJob[] = [];
   events.forEach((e, i) => {
@@ -80,9 +68,38 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
       if (w.organization_id !== e.organizationId) continue;
       const types = JSON.parse(w.events) as string[];
       if (types.length > 0 && !types.includes(e.type)) continue;
-      const payload: DeliverPayload = { webhookId: w.id, eventId: ids[i].id };
+      const payload: DeliverPayload = { webhookId: w.id, eventId: ids[i] };
       jobs.push({ kind: DELIVER_JOB, queueKey: `wh:${w.id}:${e.orderId ?? 'none'}`, payload });
     }
   });
   await enqueueJobs(tctx, jobs);
+}
+
+/** Inserts the events in emission order, in prebuilt chunks; their ids (in the same order) when `returnIds`. */
+async function insertEvents(tctx: TxCtx, events: OutboxEvent[], returnIds: boolean): Promise<number[]> {
+  const now = new Date().toISOString();
+  const kind = tctx.services.db.kind;
+  const ids: number[] = [];
+  // Events of one change share their body object: serialize it once.
+  let lastBody: unknown;
+  let lastPayload: string | undefined;
+  for (let from = 0; from < events.length; from += BULK_ROWS) {
+    const chunk = events.slice(from, from + BULK_ROWS);
+    const text = prebuilt(kind, `outbox_events:${chunk.length}:${returnIds}`, () =>
+      `INSERT INTO outbox_events (organization_id, order_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?)')}` +
+      (returnIds ? ' RETURNING id' : ''),
+    );
+    const params: unknown[] = [];
+    for (const e of chunk) {
+      if (lastPayload === undefined || e.body !== lastBody) {
+        lastBody = e.body;
+        lastPayload = JSON.stringify(e.body);
+      }
+      params.push(e.organizationId, e.orderId, e.type, lastPayload, now);
+    }
+    const rows = await runPrebuilt<{ id: number }>(tctx.tx, text, params);
+    // RETURNING lists a multi-row insert's rows in VALUES order on SQLite and PostgreSQL (what both executors do).
+    for (const r of rows) ids.push(r.id);
+  }
+  return ids;
 }
