@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
+import { compiledQuery, type Params } from '../db/compiled-query.ts';
 
 export interface Job {
   id: number;
@@ -100,12 +101,12 @@ export async function purgeFinishedJobs(db: Executor, ageMs: number): Promise<vo
 
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */
 export async function completeJob(db: Executor, jobId: number): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set({ state: 'done', finished_at: new Date().toISOString(), locked_until: null })
-    .where('id', '=', jobId)
-    .execute();
+  await markDone.execute(db, { id: jobId, finishedAt: new Date().toISOString() });
 }
+
+const markDone = compiledQuery((db, p: Params<{ id: number; finishedAt: string }>) =>
+  db.updateTable('jobs').set({ state: 'done', finished_at: p.finishedAt, locked_until: null }).where('id', '=', p.id),
+);
 
 export async function retryJob(db: Executor, jobId: number, runAt: Date, error: string): Promise<void> {
   await db

@@ -10,6 +10,7 @@ import type { Ctx, TxCtx } from '../context.ts';
 import { canAccess } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
+import { compiledQuery, type CompiledStatement, type Params } from '../db/compiled-query.ts';
 import type { LineFields } from './order-input.ts';
 import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
 import { newRowId } from '../db/row-ids.ts';
@@ -34,9 +35,21 @@ export function merchantMayAccess(ctx: Ctx, row: Pick<OrderRow, 'organization_id
   return ctx.actor === null || canAccess(ctx.actor, row.organization_id);
 }
 
+const linesOfOrder = compiledQuery((db, p: Params<{ orderId: string }>) =>
+  db.selectFrom('order_lines').selectAll().where('order_id', '=', p.orderId).orderBy('position'),
+);
+const orderById = compiledQuery((db, p: Params<{ id: string }>) => db.selectFrom('orders').selectAll().where('id', '=', p.id));
+const orderByIdForUpdate = compiledQuery((db, p: Params<{ id: string }>) =>
+  db.selectFrom('orders').selectAll().where('id', '=', p.id).forUpdate(),
+);
+
 export async function loadLines(db: Executor, orderIds: string[]): Promise<Map<string, LineRow[]>> {
   const byOrder = new Map<string, LineRow[]>(orderIds.map((id) => [id, []]));
   if (orderIds.length === 0) return byOrder;
+  if (orderIds.length === 1) {
+    byOrder.set(orderIds[0], (await linesOfOrder.execute(db, { orderId: orderIds[0] })).rows);
+    return byOrder;
+  }
   const rows = await db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute();
   for (const l of rows) byOrder.get(l.order_id)?.push(l);
   return byOrder;
@@ -47,12 +60,19 @@ export async function loadLines(db: Executor, orderIds: string[]): Promise<Map<s
  * answer whether the order does not exist or belongs to someone else.
  */
 export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRecord> {
-  let q = tctx.tx.selectFrom('orders').selectAll();
-  q = 'id' in target
-    ? q.where('id', '=', target.id)
-    : q.where('organization_id', '=', target.organizationId).where('external_reference', '=', target.externalReference);
-  if (tctx.services.db.kind === 'postgres') q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+  const lock = tctx.services.db.kind === 'postgres';
+  let row: OrderRow | undefined;
+  if ('id' in target) {
+    row = (await (lock ? orderByIdForUpdate : orderById).execute(tctx.tx, { id: target.id })).rows[0];
+  } else {
+    let q = tctx.tx
+      .selectFrom('orders')
+      .selectAll()
+      .where('organization_id', '=', target.organizationId)
+      .where('external_reference', '=', target.externalReference);
+    if (lock) q = q.forUpdate();
+    row = await q.executeTakeFirst();
+  }
   const label = 'id' in target ? target.id : target.externalReference;
   if (!row || !merchantMayAccess(tctx, row)) throw notFound('order', label);
   const lines = (await loadLines(tctx.tx, [row.id])).get(row.id)!;
@@ -118,16 +138,31 @@ export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: Lin
 
 /** Writes changed columns, bumping the version; the version check makes a missed lock fail loudly. */
 export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>): Promise<OrderRow> {
-  const updated = { ...set, version: row.version + 1, updated_at: new Date().toISOString() };
-  const res = await tctx.tx
-    .updateTable('orders')
-    .set(updated)
-    .where('id', '=', row.id)
-    .where('version', '=', row.version)
-    .executeTakeFirst()
+  const updated: Record<string, unknown> = { ...set, version: row.version + 1, updated_at: new Date().toISOString() };
+  const res = await updateStatement(Object.keys(updated).filter((c) => updated[c] !== undefined))
+    .execute(tctx.tx, { ...updated, where_id: row.id, where_version: row.version })
     .catch(duplicateReference(set.external_reference as string | null | undefined));
-  if (Number(res.numUpdatedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
+  if (Number(res.numAffectedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
   return { ...row, ...updated } as OrderRow;
+}
+
+/** One compiled UPDATE per set of changed columns (a handful in practice; bounded all the same). */
+const updateStatements = new Map<string, CompiledStatement<Record<string, unknown>, unknown>>();
+function updateStatement(columns: string[]): CompiledStatement<Record<string, unknown>, unknown> {
+  const key = columns.join(',');
+  let statement = updateStatements.get(key);
+  if (!statement) {
+    statement = compiledQuery((db, p: Params<Record<string, unknown>>) =>
+      db
+        .updateTable('orders')
+        .set(Object.fromEntries(columns.map((c) => [c, p[c]])))
+        .where('id', '=', p.where_id as string)
+        .where('version', '=', p.where_version as number),
+    );
+    if (updateStatements.size >= 200) updateStatements.delete(updateStatements.keys().next().value!);
+    updateStatements.set(key, statement);
+  }
+  return statement;
 }
 
 export function newOrderId(): string {

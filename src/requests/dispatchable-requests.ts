@@ -11,6 +11,7 @@ import { notFound } from '../errors/domain-error.ts';
 import { enqueueJobs } from '../jobs/job-queue.ts';
 import { emitEvents } from '../webhooks/outbox.ts';
 import { newRowId } from '../db/row-ids.ts';
+import { compiledQuery, type Params } from '../db/compiled-query.ts';
 
 export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
 export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
@@ -26,7 +27,32 @@ export interface DispatchableRequestView {
   completedAt: string | null;
 }
 
-type RequestRow = Selectable<DispatchableRequestTable>;
+export type RequestRow = Selectable<DispatchableRequestTable>;
+
+const insertRequest = compiledQuery((db, p: Params<RequestRow>) =>
+  db.insertInto('dispatchable_requests').values({
+    id: p.id,
+    organization_id: p.organization_id,
+    order_id: p.order_id,
+    type: p.type,
+    state: p.state,
+    message: p.message,
+    payload: p.payload,
+    client_id: p.client_id,
+    request_id: p.request_id,
+    created_at: p.created_at,
+    completed_at: p.completed_at,
+  }),
+);
+
+const settlePending = compiledQuery(
+  (db, p: Params<{ id: string; state: 'ACCEPTED' | 'REJECTED'; message: string; completedAt: string }>) =>
+    db
+      .updateTable('dispatchable_requests')
+      .set({ state: p.state, message: p.message, completed_at: p.completedAt })
+      .where('id', '=', p.id)
+      .where('state', '=', 'PENDING'),
+);
 
 export function requestView(r: RequestRow): DispatchableRequestView {
   return {
@@ -59,7 +85,7 @@ export async function recordRequest(
     created_at: now,
     completed_at: input.state === 'PENDING' ? null : now,
   };
-  await tctx.tx.insertInto('dispatchable_requests').values(row).execute();
+  await insertRequest.execute(tctx.tx, row);
   if (input.state === 'PENDING') {
     await enqueueJobs(tctx, [{ kind: APPLY_REQUEST_JOB, queueKey: `order:${input.orderId}`, payload: { requestId: row.id } }]);
   }
@@ -69,13 +95,8 @@ export async function recordRequest(
 /** Settles a PENDING request and reports the outcome by webhook. */
 export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPTED' | 'REJECTED', message: string): Promise<void> {
   const completedAt = new Date().toISOString();
-  const settled = await tctx.tx
-    .updateTable('dispatchable_requests')
-    .set({ state, message, completed_at: completedAt })
-    .where('id', '=', row.id)
-    .where('state', '=', 'PENDING')
-    .executeTakeFirst();
-  if (Number(settled.numUpdatedRows) === 0) return; // settled by an earlier run of the same job
+  const settled = await settlePending.execute(tctx.tx, { id: row.id, state, message, completedAt });
+  if (Number(settled.numAffectedRows) === 0) return; // settled by an earlier run of the same job
   const view = requestView({ ...row, state, message, completed_at: completedAt });
   await emitEvents(tctx, [
     {

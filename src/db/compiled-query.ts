@@ -1,0 +1,56 @@
+/**
+ * Fixed-shape statements built with Kysely once and then run as compiled SQL. Building and compiling a Kysely
+ * query costs more than SQLite takes to run a small one, and on the hot paths (one order change, one job) the
+ * same few statements run thousands of times a second with only their values changing.
+ *
+ *   const byId = compiledQuery((db, p: Params<{ id: string }>) => db.selectFrom('orders').selectAll().where('id', '=', p.id));
+ *   const { rows } = await byId.execute(tctx.tx, { id });
+ *
+ * `p.id` is a marker string that Kysely passes through as a parameter; after compiling, each parameter is either
+ * a marker (replaced by the value given at run time) or a constant of the query. Use markers only where Kysely
+ * binds a value (comparisons, `set`, `values`), never in `in` lists, whose length is part of the SQL.
+ */
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import type { Database } from './tables.ts';
+import type { Executor } from './database.ts';
+
+const MARK = '\u0001og-param:';
+
+export type Params<P> = { readonly [K in keyof P]: P[K] };
+
+interface Compiled {
+  sql: string;
+  /** Per parameter: the name of a run-time value, or a constant. */
+  slots: ({ name: string } | { value: unknown })[];
+}
+
+export interface CompiledStatement<P, R> {
+  /** The rows, and for writes `numAffectedRows`. */
+  execute(db: Executor, params: P): Promise<QueryResult<R>>;
+}
+
+export function compiledQuery<P extends Record<string, unknown>, R>(
+  build: (db: Kysely<Database>, p: Params<P>) => Compilable<R>,
+): CompiledStatement<P, R> {
+  const markers = new Proxy({}, { get: (_, name) => `${MARK}${String(name)}` }) as Params<P>;
+  // One compilation per dialect (the adapter is shared by a Kysely instance and its transactions).
+  const byAdapter = new WeakMap<object, Compiled>();
+  return {
+    async execute(db, params) {
+      const executor = db.getExecutor();
+      let compiled = byAdapter.get(executor.adapter);
+      if (!compiled) {
+        const query = build(db as Kysely<Database>, markers).compile();
+        compiled = {
+          sql: query.sql,
+          slots: query.parameters.map((v) =>
+            typeof v === 'string' && v.startsWith(MARK) ? { name: v.slice(MARK.length) } : { value: v },
+          ),
+        };
+        byAdapter.set(executor.adapter, compiled);
+      }
+      const values = compiled.slots.map((s) => ('name' in s ? params[s.name] : s.value));
+      return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, values));
+    },
+  };
+}
