@@ -21,13 +21,32 @@ export interface OrderEventView {
   createdAt: string;
 }
 
-/** Writes one history row per entry, in chunks of prebuilt multi-row inserts (bulk updates bring 1,000 at once). */
+/** Writes one history row per entry in one statement per 1,000 entries (bulk updates bring 1,000 at once). */
 export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const now = new Date().toISOString();
   const clientId = tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null);
   const requestId = tctx.author ? tctx.author.requestId : tctx.requestId;
   const kind = tctx.services.db.kind;
+  if (kind === 'postgres') {
+    // One array per column: four parameters for PostgreSQL to parse and plan, however many entries.
+    await runPrebuilt(
+      tctx.tx,
+      `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at)
+        SELECT v.order_id, v.organization_id, $5, $6, v.action, v.changes, $7
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(order_id, organization_id, action, changes)`,
+      [
+        entries.map((e) => e.orderId),
+        entries.map((e) => e.organizationId),
+        entries.map((e) => e.action),
+        entries.map((e) => JSON.stringify(e.changes)),
+        clientId,
+        requestId,
+        now,
+      ],
+    );
+    return;
+  }
   for (let from = 0; from < entries.length; from += BULK_ROWS) {
     const chunk = entries.slice(from, from + BULK_ROWS);
     const text = prebuilt(kind, `order_events:${chunk.length}`, () =>
