@@ -61,6 +61,8 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
+  // Statement journals of big multi-row writes stay in memory instead of spilling to temp files.
+  sqlite.pragma('temp_store = MEMORY');
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });

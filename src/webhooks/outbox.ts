@@ -1,7 +1,9 @@
 /**
  * The transactional outbox: an event is written in the same transaction as the change that caused it, together
  * with one delivery job per subscribed webhook. Jobs of one (webhook, order) share a queue key, so an endpoint
- * receives one order's events in the order they happened.
+ * receives one order's events in the order they happened. An event no enabled webhook subscribes to at that moment
+ * is not stored: there is nobody to deliver it to, and a webhook only receives events from its creation on.
+ * (The change itself is in the order's history, `order_events`, either way.)
  */
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
@@ -52,31 +54,37 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
 }
 
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
-  // Webhooks first: without a subscriber the insert needs no RETURNING, which costs SQLite a result row per event.
   const orgs = [...new Set(events.map((e) => e.organizationId))];
-  const webhooks = await tctx.tx
-    .selectFrom('webhooks')
-    .select(['id', 'organization_id', 'events'])
-    .where('organization_id', 'in', orgs)
-    .where('enabled', '=', 1)
-    .execute();
-  const ids = await insertEvents(tctx, events, webhooks.length > 0);
+  const webhooks = (
+    await tctx.tx
+      .selectFrom('webhooks')
+      .select(['id', 'organization_id', 'events'])
+      .where('organization_id', 'in', orgs)
+      .where('enabled', '=', 1)
+      .execute()
+  ).map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
   if (webhooks.length === 0) return;
+  const subscribed = events.map((e) =>
+    webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
+  );
+  const stored = events.filter((_, i) => subscribed[i].length > 0);
+  if (stored.length === 0) return;
+  const ids = await insertEvents(tctx, stored);
   const jobs: NewJob[] = [];
+  let next = 0;
   events.forEach((e, i) => {
-    for (const w of webhooks) {
-      if (w.organization_id !== e.organizationId) continue;
-      const types = JSON.parse(w.events) as string[];
-      if (types.length > 0 && !types.includes(e.type)) continue;
-      const payload: DeliverPayload = { webhookId: w.id, eventId: ids[i] };
+    if (subscribed[i].length === 0) return;
+    const eventId = ids[next++];
+    for (const w of subscribed[i]) {
+      const payload: DeliverPayload = { webhookId: w.id, eventId };
       jobs.push({ kind: DELIVER_JOB, queueKey: `wh:${w.id}:${e.orderId ?? 'none'}`, payload });
     }
   });
   await enqueueJobs(tctx, jobs);
 }
 
-/** Inserts the events in emission order, in prebuilt chunks; their ids (in the same order) when `returnIds`. */
-async function insertEvents(tctx: TxCtx, events: OutboxEvent[], returnIds: boolean): Promise<number[]> {
+/** Inserts the events in emission order, in prebuilt chunks; returns their ids in the same order. */
+async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[]> {
   const now = new Date().toISOString();
   const kind = tctx.services.db.kind;
   const ids: number[] = [];
@@ -85,9 +93,8 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[], returnIds: boole
   let lastPayload: string | undefined;
   for (let from = 0; from < events.length; from += BULK_ROWS) {
     const chunk = events.slice(from, from + BULK_ROWS);
-    const text = prebuilt(kind, `outbox_events:${chunk.length}:${returnIds}`, () =>
-      `INSERT INTO outbox_events (organization_id, order_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?)')}` +
-      (returnIds ? ' RETURNING id' : ''),
+    const text = prebuilt(kind, `outbox_events:${chunk.length}`, () =>
+      `INSERT INTO outbox_events (organization_id, order_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?)')} RETURNING id`,
     );
     const params: unknown[] = [];
     for (const e of chunk) {

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { pollUntil } from '../support/poll.ts';
 import {
@@ -38,14 +39,18 @@ describe('concurrency: parallel changes of the same orders', { timeout: 600_000 
   let server: TestServer;
   let db: DirectDb;
   let parties: OrderParties;
+  let receiver: WebhookReceiver | undefined;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     db = await openDirectDb(server);
     parties = await createOrderParties(server);
+    // request-audit.ts counts outcome events in the outbox, which stores only subscribed events.
+    receiver = await subscribeReceiver(server, parties.merchant.id, ['request/accepted', 'request/rejected']);
   });
   after(async () => {
     await db?.close();
+    await receiver?.stop();
     await server?.stop();
   });
 

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { pollUntil } from '../support/poll.ts';
 import {
@@ -41,14 +42,18 @@ describe('durability: the server SIGKILLed during a burst of DRAFT updates', { t
   let server: TestServer;
   let db: DirectDb;
   let parties: OrderParties;
+  let receiver: WebhookReceiver | undefined;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     db = await openDirectDb(server);
     parties = await createOrderParties(server);
+    // The outbox stores only subscribed events, and this test counts them.
+    receiver = await subscribeReceiver(server, parties.merchant.id, ['order/updated']);
   });
   after(async () => {
     await db?.close();
+    await receiver?.stop();
     await server?.stop();
   });
 

@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { testDbKind } from '../support/test-database.ts';
 import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { createOrder, createOrderParties, mapLimit, updateOrder, type OrderParties, type OrderSnapshot } from '../support/order-fixtures.ts';
@@ -34,17 +35,21 @@ describe('durability: two worker processes on one PostgreSQL', { timeout: SUITE_
   let server: TestServer;
   let db: DirectDb;
   let parties: OrderParties;
+  let receiver: WebhookReceiver | undefined;
   const extraWorkers: OrdergraphProcess[] = [];
 
   before(async () => {
     if (skip) return;
-    server = await startServer({ workers: 'none' });
+    server = await startServer({ workers: 'none', env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     db = await openDirectDb(server);
     parties = await createOrderParties(server);
+    // request-audit.ts counts outcome events in the outbox, which stores only subscribed events.
+    receiver = await subscribeReceiver(server, parties.merchant.id, ['request/accepted', 'request/rejected']);
   });
   after(async () => {
     await stopWorkers(extraWorkers);
     await db?.close();
+    await receiver?.stop();
     await server?.stop();
   });
 

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { pollUntil } from '../support/poll.ts';
 import {
@@ -40,14 +41,18 @@ describe('durability: a worker SIGKILLed while processing requests', { timeout: 
   let server: TestServer;
   let db: DirectDb;
   let parties: OrderParties;
+  let receiver: WebhookReceiver | undefined;
 
   before(async () => {
-    server = await startServer({ workers: 'none', env: { ORDERGRAPH_JOB_LEASE_MS: String(LEASE_MS) } });
+    server = await startServer({ workers: 'none', env: { ORDERGRAPH_JOB_LEASE_MS: String(LEASE_MS), ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     db = await openDirectDb(server);
     parties = await createOrderParties(server);
+    // request-audit.ts counts outcome events in the outbox, which stores only subscribed events.
+    receiver = await subscribeReceiver(server, parties.merchant.id, ['request/accepted', 'request/rejected']);
   });
   after(async () => {
     await db?.close();
+    await receiver?.stop();
     await server?.stop();
   });
 

@@ -13,6 +13,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { pollUntil } from './poll.ts';
+import { gql } from './graphql.ts';
+import { createClient, getToken, type CliRunner } from './oauth.ts';
 
 export interface ReceivedWebhook {
   /** `webhook-id`. */
@@ -148,5 +150,23 @@ export async function startReceiver(opts: { path?: string } = {}): Promise<Webho
     start: listen,
   };
   await listen();
+  return receiver;
+}
+
+/**
+ * Starts a receiver answering 204 and subscribes a webhook of organization `orgId` to `events` on it (through a
+ * client of its own with `edit_integrations`). The outbox stores only events some webhook subscribes to, so tests
+ * that audit outbox rows subscribe first. The server must run with ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true (the
+ * receiver is on loopback).
+ */
+export async function subscribeReceiver(server: CliRunner & { url: string }, orgId: string, events: string[]): Promise<WebhookReceiver> {
+  const client = await createClient(server, { org: orgId, scopes: 'edit_integrations' });
+  const token = await getToken(server.url, client);
+  const receiver = await startReceiver();
+  receiver.respond = () => 204;
+  const r = await gql(server.url, token, 'mutation($i: WebhookInput!) { webhookCreate(input: $i) { id } }', {
+    i: { endpoint: receiver.url, events },
+  });
+  if (r.status !== 200 || r.body.errors) throw new Error(`webhookCreate failed: ${JSON.stringify(r.body)}`);
   return receiver;
 }
