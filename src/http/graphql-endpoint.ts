@@ -3,7 +3,7 @@
  * Each dialect is its own encapsulated Fastify context, so two schemas live side by side.
  */
 import fs from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mercurius, { type IResolvers } from 'mercurius';
 import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
 import type { Ctx, Services } from '../context.ts';
@@ -34,6 +34,9 @@ export interface GraphQLEndpointOptions {
   rateLimiter?: RateLimiter;
 }
 
+/** A POST's variables, taken out of the body before Mercurius sees them (see the preHandler below). */
+const variablesOf = new WeakMap<FastifyRequest, Record<string, unknown>>();
+
 export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOptions): Promise<void> {
   const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
   await app.register(
@@ -46,6 +49,14 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
       // Mercurius' response schema types error paths as strings; plain JSON keeps list indices numbers.
       scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
       await graphqlOverHttp(scope, { path: '/graphql' });
+      // Mercurius coerces a request's variables with graphql-js before graphql-jit coerces them again (2 ms for a
+      // 1,000-order updateOrders). Handing them over in preExecution instead leaves one coercion, the jit's.
+      scope.addHook('preHandler', async (request) => {
+        const body = request.body as { variables?: unknown } | undefined;
+        if (request.method !== 'POST' || !body || typeof body.variables !== 'object' || body.variables === null) return;
+        variablesOf.set(request, body.variables as Record<string, unknown>);
+        delete body.variables;
+      });
       await scope.register(mercurius, {
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,
@@ -67,7 +78,8 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
             return Array.isArray(inner) ? (inner as GraphQLError[]) : [e as GraphQLError];
           });
           if (flat.some((e) => !e.path && e.message.startsWith('Variable "$'))) {
-            flat = explainVariableErrors(context.app.graphql.schema, request.body as never) ?? flat;
+            const body = { ...(request.body as object), variables: variablesOf.get(request) };
+            flat = explainVariableErrors(context.app.graphql.schema, body as never) ?? flat;
           }
           const errors = flat.map((e) => formatGraphQLError(e, request.id, request.log));
           const response: { data?: unknown; errors: unknown[] } = { errors };
@@ -79,6 +91,10 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         },
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
+      scope.graphql.addHook('preExecution', async (_schema, _document, context) => {
+        const variables = variablesOf.get(context.reply.request);
+        return variables === undefined ? undefined : { variables };
+      });
     },
     { prefix: opts.prefix },
   );
