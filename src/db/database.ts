@@ -35,7 +35,9 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 /** `checkpoints`: run SQLite checkpoints on a thread (long-running processes; one-shot commands skip it). */
 export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; checkpoints?: boolean }): Db {
   if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // Up to 24 connections: a worker runs 32 jobs at once, and on PostgreSQL each is a transaction of round trips
+    // (10 connections: 403 request jobs/s; 24: 842/s). Mind max_connections (100 by default) × processes.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 24 });
     pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(opts.databaseUrl);
