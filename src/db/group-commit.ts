@@ -5,7 +5,7 @@
  * rolls back to its savepoint and leaves the others alone. Every unit's caller hears back only after the COMMIT,
  * so nothing is acknowledged before it is durable.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './tables.ts';
 
 type Work<T> = (tx: Transaction<Database>) => Promise<T>;
@@ -17,6 +17,10 @@ interface Unit {
 }
 
 type Outcome = { unit: Unit; ok: true; value: unknown } | { unit: Unit; ok: false; error: unknown };
+
+const SAVEPOINT = CompiledQuery.raw('SAVEPOINT unit');
+const RELEASE = CompiledQuery.raw('RELEASE unit');
+const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO unit');
 
 /** Bounds how long the first unit of a group waits for its COMMIT. */
 const MAX_UNITS = 64;
@@ -54,14 +58,14 @@ export class GroupCommit {
         // Units that arrive while the group runs join it (they would wait for the connection anyway).
         while (this.waiting.length > 0 && outcomes.length < MAX_UNITS) {
           current = this.waiting.shift()!;
-          await sql`SAVEPOINT unit`.execute(tx);
+          await tx.executeQuery(SAVEPOINT);
           try {
             const value = await current.work(tx);
-            await sql`RELEASE unit`.execute(tx);
+            await tx.executeQuery(RELEASE);
             outcomes.push({ unit: current, ok: true, value });
           } catch (error) {
-            await sql`ROLLBACK TO unit`.execute(tx);
-            await sql`RELEASE unit`.execute(tx);
+            await tx.executeQuery(ROLLBACK_TO);
+            await tx.executeQuery(RELEASE);
             outcomes.push({ unit: current, ok: false, error });
           }
           current = undefined;

@@ -8,6 +8,7 @@
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
+import { compiledQuery, type Params } from '../db/compiled-query.ts';
 
 export const EVENT_TYPES = [
   'order/created',
@@ -53,16 +54,23 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
   buffer.push(...events);
 }
 
+/** Every change looks its organization's webhooks up (one organization in all but bulk changes). */
+const enabledWebhooksOf = compiledQuery((db, p: Params<{ organizationId: string }>) =>
+  db.selectFrom('webhooks').select(['id', 'organization_id', 'events']).where('organization_id', '=', p.organizationId).where('enabled', '=', 1),
+);
+
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   const orgs = [...new Set(events.map((e) => e.organizationId))];
-  const webhooks = (
-    await tctx.tx
-      .selectFrom('webhooks')
-      .select(['id', 'organization_id', 'events'])
-      .where('organization_id', 'in', orgs)
-      .where('enabled', '=', 1)
-      .execute()
-  ).map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
+  const rows =
+    orgs.length === 1
+      ? (await enabledWebhooksOf.execute(tctx.tx, { organizationId: orgs[0] })).rows
+      : await tctx.tx
+          .selectFrom('webhooks')
+          .select(['id', 'organization_id', 'events'])
+          .where('organization_id', 'in', orgs)
+          .where('enabled', '=', 1)
+          .execute();
+  const webhooks = rows.map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
   if (webhooks.length === 0) return;
   const subscribed = events.map((e) =>
     webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
