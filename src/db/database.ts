@@ -12,6 +12,7 @@ import type { Database } from './tables.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { OrdergraphSqliteDialect } from './sqlite-dialect.ts';
 import { GroupCommit } from './group-commit.ts';
+import { registerSqliteHandle } from './compiled-query.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -68,6 +69,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });
+  registerSqliteHandle(kysely, sqlite);
   const group = new GroupCommit(kysely);
   return {
     kind: 'sqlite',

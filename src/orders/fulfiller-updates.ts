@@ -83,7 +83,8 @@ function applyOne(w: Working, u: FulfillerUpdate, now: string, events: OutboxEve
   row.updated_at = now;
   w.record = { row, lines };
   w.changes += 1;
-  const body = orderView(w.record);
+  const record = w.record;
+  const body = () => orderView(record);
   const base = { organizationId: row.organization_id, orderId: row.id, body };
   if (changes.status) events.push({ type: 'order/status-changed', ...base });
   if (completes) events.push({ type: 'order/completed', ...base });

@@ -46,7 +46,7 @@ export async function checkPatchReferences(tctx: TxCtx, organizationId: string, 
 }
 
 function emit(record: OrderRecord, ...types: OutboxEvent['type'][]): OutboxEvent[] {
-  const body = orderView(record);
+  const body = () => orderView(record);
   return types.map((type) => ({ type, organizationId: record.row.organization_id, orderId: record.row.id, body }));
 }
 

@@ -27,8 +27,11 @@ export interface OutboxEvent {
   type: EventType;
   organizationId: string;
   orderId: string | null;
-  /** The body as it is at the time of the event (an Order or a DispatchableRequest). */
-  body: unknown;
+  /**
+   * Builds the body as it is at the time of the event (an Order or a DispatchableRequest). Called only when a
+   * webhook subscribes to the event; events of one change share one function, so the body is built once.
+   */
+  body: () => unknown;
 }
 
 export interface DeliverPayload {
@@ -96,8 +99,8 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[
   const now = new Date().toISOString();
   const kind = tctx.services.db.kind;
   const ids: number[] = [];
-  // Events of one change share their body object: serialize it once.
-  let lastBody: unknown;
+  // Events of one change share their body function: build and serialize the body once.
+  let lastBody: (() => unknown) | undefined;
   let lastPayload: string | undefined;
   for (let from = 0; from < events.length; from += BULK_ROWS) {
     const chunk = events.slice(from, from + BULK_ROWS);
@@ -108,7 +111,7 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[
     for (const e of chunk) {
       if (lastPayload === undefined || e.body !== lastBody) {
         lastBody = e.body;
-        lastPayload = JSON.stringify(e.body);
+        lastPayload = JSON.stringify(e.body());
       }
       params.push(e.organizationId, e.orderId, e.type, lastPayload, now);
     }

@@ -89,7 +89,7 @@ describe('webhook.deliver job', () => {
    */
   async function emitAndClaim(w: { id: string; org: string }, types: EventType[]): Promise<Job[]> {
     await withTransaction(systemCtx(services), (tctx) =>
-      emitEvents(tctx, types.map((type, i) => ({ type, organizationId: w.org, orderId: `order-${i}`, body: { id: `order-${i}`, type } }))),
+      emitEvents(tctx, types.map((type, i) => ({ type, organizationId: w.org, orderId: `order-${i}`, body: () => ({ id: `order-${i}`, type }) }))),
     );
     const claimed = await claimJobs(db, 'test', 100, 60_000);
     return claimed.filter((j) => (j.payload as { webhookId: string }).webhookId === w.id);

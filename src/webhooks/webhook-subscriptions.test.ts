@@ -78,7 +78,7 @@ describe('webhook subscriptions', () => {
     const w = await createWebhook(ctx, { endpoint: 'https://example.com/e', events: ['order/created'], headers: { 'X-A': '1' } });
     const u = await updateWebhook(ctx, w.id, { endpoint: 'https://example.com/e2' });
     assert.deepEqual([u.endpoint, u.events, u.headers, u.secret], ['https://example.com/e2', ['order/created'], { 'X-A': '1' }, w.secret]);
-    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/created', organizationId: 'org-e', orderId: 'o1', body: {} }]));
+    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/created', organizationId: 'org-e', orderId: 'o1', body: () => ({}) }]));
     const queued = () => db.kysely.selectFrom('jobs').select('id').where('state', '=', 'queued').where('queue_key', 'like', `wh:${w.id}:%`).execute();
     assert.equal((await queued()).length, 1);
     const d = await updateWebhook(ctx, w.id, { enabled: false });
@@ -109,7 +109,7 @@ describe('webhook subscriptions', () => {
   it('lists delivery attempts newest first and queues one again on retry', async () => {
     const ctx = ctxOf('org-g');
     const w = await createWebhook(ctx, { endpoint: 'https://example.com/g' });
-    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/updated', organizationId: 'org-g', orderId: 'o-g', body: {} }]));
+    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/updated', organizationId: 'org-g', orderId: 'o-g', body: () => ({}) }]));
     const job = await db.kysely.selectFrom('jobs').selectAll().where('queue_key', '=', `wh:${w.id}:o-g`).executeTakeFirstOrThrow();
     const eventId = JSON.parse(job.payload).eventId as number;
     for (const [attempt, status] of [[1, 500], [2, 502], [3, 200]] as const) {
@@ -137,7 +137,7 @@ describe('webhook subscriptions', () => {
   it('deletes a webhook with its log and pending deliveries', async () => {
     const ctx = ctxOf('org-i');
     const w = await createWebhook(ctx, { endpoint: 'https://example.com/i' });
-    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/created', organizationId: 'org-i', orderId: 'o-i', body: {} }]));
+    await withTransaction(systemCtx(services), (t) => emitEvents(t, [{ type: 'order/created', organizationId: 'org-i', orderId: 'o-i', body: () => ({}) }]));
     assert.equal(await deleteWebhook(ctx, w.id), true);
     const pending = await db.kysely.selectFrom('jobs').select('id').where('state', '=', 'queued').where('queue_key', 'like', `wh:${w.id}:%`).execute();
     assert.equal(pending.length, 0);
