@@ -9,22 +9,11 @@
  * `p.id` is a marker string that Kysely passes through as a parameter; after compiling, each parameter is either
  * a marker (replaced by the value given at run time) or a constant of the query. Use markers only where Kysely
  * binds a value (comparisons, `set`, `values`), never in `in` lists, whose length is part of the SQL.
- *
- * On SQLite, a statement run inside a transaction goes straight to its prepared better-sqlite3 statement: the
- * process has one connection, the transaction holds it, and Kysely's per-statement machinery (connection
- * hand-off, result transformation, a few awaits) would cost more than the statement.
  */
-import type SQLite from 'better-sqlite3';
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import type { Compilable, Kysely, QueryResult } from 'kysely';
 import type { Database } from './tables.ts';
 import type { Executor } from './database.ts';
-
-/** The better-sqlite3 handle behind a Kysely instance, keyed by its adapter (shared with its transactions). */
-const sqliteHandles = new WeakMap<object, SQLite.Database>();
-
-export function registerSqliteHandle(kysely: Kysely<Database>, handle: SQLite.Database): void {
-  sqliteHandles.set(kysely.getExecutor().adapter, handle);
-}
+import { runSql } from './run-sql.ts';
 
 const MARK = '\u0001og-param:';
 
@@ -32,8 +21,6 @@ export type Params<P> = { readonly [K in keyof P]: P[K] };
 
 interface Compiled {
   sql: string;
-  /** Prepared on first direct use (SQLite, inside a transaction). */
-  statement?: SQLite.Statement;
   /** Per parameter: the name of a run-time value, or a constant. */
   slots: ({ name: string } | { value: unknown })[];
 }
@@ -64,13 +51,7 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
         byAdapter.set(executor.adapter, compiled);
       }
       const values = compiled.slots.map((s) => ('name' in s ? params[s.name] : s.value));
-      const handle = db.isTransaction ? sqliteHandles.get(executor.adapter) : undefined;
-      if (handle) {
-        const statement = (compiled.statement ??= handle.prepare(compiled.sql));
-        if (statement.reader) return { rows: statement.all(values) as R[] };
-        return { rows: [], numAffectedRows: BigInt(statement.run(values).changes) };
-      }
-      return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, values));
+      return runSql<R>(db, compiled.sql, values);
     },
   };
 }

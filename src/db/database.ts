@@ -12,7 +12,7 @@ import type { Database } from './tables.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { OrdergraphSqliteDialect } from './sqlite-dialect.ts';
 import { GroupCommit } from './group-commit.ts';
-import { registerSqliteHandle } from './compiled-query.ts';
+import { registerSqliteHandle } from './run-sql.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;

@@ -5,7 +5,8 @@
  * rolls back to its savepoint and leaves the others alone. Every unit's caller hears back only after the COMMIT,
  * so nothing is acknowledged before it is durable.
  */
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { runSql } from './run-sql.ts';
 import type { Database } from './tables.ts';
 
 type Work<T> = (tx: Transaction<Database>) => Promise<T>;
@@ -17,10 +18,6 @@ interface Unit {
 }
 
 type Outcome = { unit: Unit; ok: true; value: unknown } | { unit: Unit; ok: false; error: unknown };
-
-const SAVEPOINT = CompiledQuery.raw('SAVEPOINT unit');
-const RELEASE = CompiledQuery.raw('RELEASE unit');
-const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO unit');
 
 /** Bounds how long the first unit of a group waits for its COMMIT. */
 const MAX_UNITS = 64;
@@ -58,14 +55,14 @@ export class GroupCommit {
         // Units that arrive while the group runs join it (they would wait for the connection anyway).
         while (this.waiting.length > 0 && outcomes.length < MAX_UNITS) {
           current = this.waiting.shift()!;
-          await tx.executeQuery(SAVEPOINT);
+          await runSql(tx, 'SAVEPOINT unit', []);
           try {
             const value = await current.work(tx);
-            await tx.executeQuery(RELEASE);
+            await runSql(tx, 'RELEASE unit', []);
             outcomes.push({ unit: current, ok: true, value });
           } catch (error) {
-            await tx.executeQuery(ROLLBACK_TO);
-            await tx.executeQuery(RELEASE);
+            await runSql(tx, 'ROLLBACK TO unit', []);
+            await runSql(tx, 'RELEASE unit', []);
             outcomes.push({ unit: current, ok: false, error });
           }
           current = undefined;

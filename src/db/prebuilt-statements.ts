@@ -3,8 +3,8 @@
  * builder spends milliseconds turning them into operation nodes and back into SQL; the text only depends on the
  * row count, so it is built once per shape and run as a CompiledQuery with a flat parameter list.
  */
-import { CompiledQuery } from 'kysely';
 import type { DbKind, Executor } from './database.ts';
+import { runSql } from './run-sql.ts';
 
 /** Rows per bulk statement: 1,000 rows of ≤ 16 values stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 export const BULK_ROWS = 1000;
@@ -39,5 +39,5 @@ export function valuesRows(rows: number, tuple: string): string {
 
 /** Runs prebuilt SQL in the caller's transaction (or outside one); returns its rows. */
 export async function runPrebuilt<R>(db: Executor, text: string, params: readonly unknown[]): Promise<R[]> {
-  return (await db.executeQuery<R>(CompiledQuery.raw(text, params as unknown[]))).rows;
+  return (await runSql<R>(db, text, params)).rows;
 }
