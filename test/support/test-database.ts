@@ -53,7 +53,17 @@ export async function createTestDatabase(kind: TestDbKind = testDbKind()): Promi
     drop: async () => {
       if (dropped) return;
       dropped = true;
-      await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      // FORCE may not terminate an autovacuum worker that happens to be on the database (42501 without
+      // pg_signal_backend); it finishes in moments, so try again a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+          return;
+        } catch (e) {
+          if ((e as { code?: string }).code !== '42501' || attempt === 10) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
     },
   };
 }
