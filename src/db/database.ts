@@ -68,8 +68,9 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('temp_store = MEMORY');
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
-  const kysely = new Kysely<Database>({ dialect: new OrdergraphSqliteDialect(sqlite) });
-  registerSqliteHandle(kysely, sqlite);
+  const dialect = new OrdergraphSqliteDialect(sqlite);
+  const kysely = new Kysely<Database>({ dialect });
+  registerSqliteHandle(kysely, dialect.cachedDatabase);
   const group = new GroupCommit(kysely);
   return {
     kind: 'sqlite',

@@ -9,32 +9,20 @@ import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from './tables.ts';
 import type { Executor } from './database.ts';
 
-/** The better-sqlite3 handle behind a Kysely instance, keyed by its adapter (shared with its transactions). */
+/**
+ * The better-sqlite3 handle behind a Kysely instance, keyed by its adapter (shared with its transactions). It is
+ * the handle with the statement cache (sqlite-statement-cache.ts), so `prepare` reuses what the driver prepared.
+ */
 const sqliteHandles = new WeakMap<object, SQLite.Database>();
-const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
-/** Bulk statements differ by row count; the oldest is dropped past this many. */
-const MAX_STATEMENTS = 500;
 
 export function registerSqliteHandle(kysely: Kysely<Database>, handle: SQLite.Database): void {
   sqliteHandles.set(kysely.getExecutor().adapter, handle);
-  statements.set(handle, new Map());
-}
-
-function prepared(handle: SQLite.Database, text: string): SQLite.Statement {
-  const cache = statements.get(handle)!;
-  let statement = cache.get(text);
-  if (!statement) {
-    statement = handle.prepare(text);
-    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
-    cache.set(text, statement);
-  }
-  return statement;
 }
 
 export async function runSql<R>(db: Executor, text: string, values: readonly unknown[]): Promise<QueryResult<R>> {
   const handle = db.isTransaction ? sqliteHandles.get(db.getExecutor().adapter) : undefined;
   if (!handle) return db.executeQuery<R>(CompiledQuery.raw(text, values as unknown[]));
-  const statement = prepared(handle, text);
+  const statement = handle.prepare(text);
   if (statement.reader) return { rows: statement.all(values) as R[] };
   return { rows: [], numAffectedRows: BigInt(statement.run(values).changes) };
 }

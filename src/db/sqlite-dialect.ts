@@ -15,11 +15,15 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 export class OrdergraphSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
+  /** The handle with the statement cache: Kysely's driver and run-sql.ts share it. */
+  readonly cachedDatabase: SQLite.Database;
+
+  constructor(database: SQLite.Database) {
     super({ database });
+    this.cachedDatabase = withStatementCache(database);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: withStatementCache(this.database) });
+    return new ImmediateSqliteDriver({ database: this.cachedDatabase });
   }
 }
