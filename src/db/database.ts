@@ -20,8 +20,7 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kind: DbKind;
   kysely: Kysely<Database>;
-  /** The raw better-sqlite3 handle on SQLite (for checkpoints), the pool on PostgreSQL. */
-  sqlite?: SQLite.Database;
+  /** The pool on PostgreSQL (job-signal.ts NOTIFYs through it and LISTENs on a client with its settings). */
   pool?: pg.Pool;
   /** Human-readable location without credentials, for logs. */
   location: string;
@@ -75,7 +74,6 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   return {
     kind: 'sqlite',
     kysely,
-    sqlite,
     location: file,
     transaction: (work) => group.run(work),
     close: async () => {
