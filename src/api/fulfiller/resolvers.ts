@@ -6,9 +6,41 @@ import type { Order, OrderItem, Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
 import type { OrderRecord } from '../../orders/order-record.ts';
 import { statusName } from '../../orders/status-transitions.ts';
-import { updateFulfillerOrders } from '../../orders/fulfiller-updates.ts';
+import { isWholeOrder, updateFulfillerOrders, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
+import { selectsOnly } from './selected-fields.ts';
+
+/** The Order fields `fulfillerOrderStatus` fills: a bulk update that selects only these loads no whole orders. */
+const STATUS_FIELDS: ReadonlySet<string> = new Set([
+  '__typename',
+  'id',
+  'ref',
+  'status',
+  'status_name',
+  'shipping_carrier',
+  'shipping_method',
+  'shipping_tracking',
+  'shipping_company',
+  'shipping_address_4',
+  'shipping_address_5',
+]);
+
+/** The fields of a fulfiller Order that come from the order's status columns (or are always empty). */
+export function fulfillerOrderStatus(row: OrderStatusRow) {
+  return {
+    id: row.number,
+    ref: row.id,
+    status: row.status,
+    status_name: statusName(row.status),
+    shipping_carrier: row.shipping_carrier,
+    shipping_method: row.shipping_method,
+    shipping_tracking: row.shipping_tracking,
+    shipping_company: null,
+    shipping_address_4: null,
+    shipping_address_5: null,
+  } satisfies Partial<Order>;
+}
 
 /** The merchant order as a fulfiller sees it. Address lines: 1 street, 2 complement, 3 city. */
 export function fulfillerOrder({ row, lines }: OrderRecord): Order {
@@ -27,20 +59,11 @@ export function fulfillerOrder({ row, lines }: OrderRecord): Order {
     };
   });
   return {
-    id: row.number,
-    ref: row.id,
+    ...fulfillerOrderStatus(row),
     external_ref: row.external_reference,
-    status: row.status,
-    status_name: statusName(row.status),
-    shipping_carrier: row.shipping_carrier,
-    shipping_method: row.shipping_method,
-    shipping_tracking: row.shipping_tracking,
-    shipping_company: null,
     shipping_address_1: d.address ?? null,
     shipping_address_2: d.addressComplement ?? null,
     shipping_address_3: d.city ?? null,
-    shipping_address_4: null,
-    shipping_address_5: null,
     shipping_postcode: d.zipcode ?? null,
     shipping_country_code: d.country ?? null,
     customer_name: d.fullname ?? null,
@@ -74,7 +97,7 @@ export const fulfillerResolvers: Resolvers = {
     order: async (_, { id }, { ctx }) => fulfillerOrder(await getFulfillerOrder(ctx, id)),
   },
   CoreMutation: {
-    updateOrders: async (_, { orders }, { ctx }) => {
+    updateOrders: async (_, { orders }, { ctx }, info) => {
       const inputs = (orders ?? []).map((o) => {
         if (!o) return null;
         return {
@@ -85,8 +108,10 @@ export const fulfillerResolvers: Resolvers = {
           shippingTracking: o.shipping_tracking,
         };
       });
-      const results = await updateFulfillerOrders(ctx, inputs);
-      return results.map((r) => (r instanceof Error ? r : fulfillerOrder(r))) as never;
+      // Whole orders are loaded only when the query selects a field the status columns do not fill.
+      const shape = selectsOnly(info, STATUS_FIELDS) ? 'status' : 'orders';
+      const results = await updateFulfillerOrders(ctx, inputs, shape);
+      return results.map((r) => (r instanceof Error ? r : isWholeOrder(r) ? fulfillerOrder(r) : fulfillerOrderStatus(r))) as never;
     },
   },
 };
