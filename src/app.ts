@@ -22,6 +22,7 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
+import { WriterThread } from './commands/writer-thread.ts';
 
 /** Every kind of background job, by the module that owns it. */
 function jobHandlers(): JobHandler[] {
@@ -30,27 +31,47 @@ function jobHandlers(): JobHandler[] {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** True when `serve` should run commands and workers in the writer thread: SQLite in a file. */
+function wantsWriterThread(config: Config, http: boolean): boolean {
+  const url = config.databaseUrl;
+  return http && config.writerThread && (url === undefined || (url.startsWith('sqlite:') && url !== 'sqlite::memory:'));
+}
+
 /** Builds and starts whatever `serve` or `worker` asked for. */
 export async function startApp(
   config: Config,
   opts: { http: boolean; workers: boolean; logger?: boolean },
 ): Promise<App> {
-  const app = await openApp(config, { longRunning: true });
-  const { db, services, signal } = app;
+  const threaded = wantsWriterThread(config, opts.http);
+  // With a writer thread, that thread writes and checkpoints; this one's connection mostly reads.
+  const app = await openApp(config, { longRunning: !threaded });
+  const { db, signal } = app;
+  let services = app.services;
   let server: FastifyInstance | undefined;
   let tokens: TokenService | undefined;
   let workers: Workers | undefined;
+  let writer: WriterThread | undefined;
   try {
     await signal.start();
+    if (threaded) {
+      writer = await WriterThread.start({ config, workers: opts.workers }, (error) => {
+        process.stderr.write(`ordergraph: the writer thread stopped: ${error.stack ?? error.message}\n`);
+        process.exit(1);
+      });
+      services = { ...services, writer };
+    }
     if (opts.http) {
       tokens = new TokenService(db, config.tokenTtlSeconds);
       await tokens.start();
       server = await buildServer(config, services, tokens, opts.logger ?? true);
       await server.listen({ port: config.port, host: config.host });
     }
-    if (opts.workers) workers = startWorkers(services, signal, jobHandlers(), { log: server?.log, leaseMs: config.jobLeaseMs });
+    if (opts.workers && !writer) {
+      workers = startWorkers(services, signal, jobHandlers(), { log: server?.log, leaseMs: config.jobLeaseMs });
+    }
   } catch (e) {
     await server?.close();
+    await writer?.close();
     tokens?.stop();
     await signal.stop();
     await db.close();
@@ -64,6 +85,7 @@ export async function startApp(
     workers,
     close: async () => {
       await server?.close();
+      await writer?.close();
       await workers?.stop();
       tokens?.stop();
       await signal.stop();

@@ -22,6 +22,12 @@ export interface Services {
   webhookAllowPrivate: boolean;
   /** Webhook retry timing (config `webhookRetryBaseMs`/`webhookRetryWindowMs`); defaults 5 s and 24 h. */
   webhookRetry?: { baseMs: number; windowMs: number };
+  /** Set in the HTTP thread of `serve` on SQLite: commands run in the writer thread (src/commands/). */
+  writer?: CommandWriter;
+}
+
+export interface CommandWriter {
+  call(name: string, ctx: Ctx, args: unknown[]): Promise<unknown>;
 }
 
 export interface Ctx {

@@ -6,7 +6,8 @@ import type { Order, OrderItem, Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
 import type { OrderRecord } from '../../orders/order-record.ts';
 import { statusName } from '../../orders/status-transitions.ts';
-import { isWholeOrder, updateFulfillerOrders, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
+import { runCommand } from '../../commands/commands.ts';
+import { isWholeOrder, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
@@ -110,7 +111,7 @@ export const fulfillerResolvers: Resolvers = {
       });
       // Whole orders are loaded only when the query selects a field the status columns do not fill.
       const shape = selectsOnly(info, STATUS_FIELDS) ? 'status' : 'orders';
-      const results = await updateFulfillerOrders(ctx, inputs, shape);
+      const results = await runCommand(ctx, 'updateFulfillerOrders', inputs, shape);
       return results.map((r) => (r instanceof Error ? r : isWholeOrder(r) ? fulfillerOrder(r) : fulfillerOrderStatus(r))) as never;
     },
   },

@@ -1,0 +1,112 @@
+/**
+ * The writer thread (`serve` on SQLite). SQLite takes one writer at a time and its work is synchronous, so on one
+ * thread every change's SQL waited for HTTP parsing and GraphQL, and the other way round. Here the HTTP thread
+ * parses, authenticates, runs GraphQL and reads; the writer thread runs every command (commands.ts) and the
+ * background workers on its own connection, with group commit. A command answers after its COMMIT, as before.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.ts';
+import type { CommandWriter, Ctx } from '../context.ts';
+import { actorToWire, fromWire, valueFromWire, type WireActor, type WireError, type WireValue } from './thread-wire.ts';
+
+export interface Call {
+  id: number;
+  name: string;
+  actor: WireActor;
+  requestId: string;
+  args: unknown[];
+}
+
+export type Result = { id: number; ok: true; value: WireValue } | { id: number; ok: false; error: WireError };
+
+/** Calls and results travel in batches, as JSON of Call[] / Result[]: one message per event-loop turn. */
+export type ToWriter = { kind: 'calls'; json: string } | { kind: 'close' };
+
+export type FromWriter =
+  | { kind: 'ready' }
+  | { kind: 'failed'; error: WireError }
+  | { kind: 'results'; json: string }
+  | { kind: 'closed' };
+
+/** Collects items and hands them over in one batch on the next turn of the event loop. */
+export class Batcher<T> {
+  private items: T[] = [];
+
+  constructor(private readonly flush: (items: T[]) => void) {}
+
+  push(item: T): void {
+    if (this.items.push(item) === 1) setImmediate(() => this.flush(this.items.splice(0)));
+  }
+}
+
+export interface WriterOptions {
+  config: Config;
+  workers: boolean;
+}
+
+export class WriterThread implements CommandWriter {
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private nextId = 0;
+  private closed?: Promise<void>;
+  private readonly outgoing = new Batcher<Call>((calls) =>
+    this.worker.postMessage({ kind: 'calls', json: JSON.stringify(calls) } satisfies ToWriter),
+  );
+
+  private constructor(private readonly worker: Worker) {}
+
+  /** Starts the thread and waits until its database and workers are up. */
+  static start(opts: WriterOptions, onCrash: (error: Error) => void): Promise<WriterThread> {
+    // tsx's loader does not reach worker threads, so a plain .mjs registers it there first.
+    const worker = new Worker(new URL('./writer-thread-boot.mjs', import.meta.url), {
+      workerData: { entry: new URL('./writer-thread-entry.ts', import.meta.url).href, opts },
+    });
+    const thread = new WriterThread(worker);
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromWriter) => {
+        if (m.kind === 'ready') {
+          ready = true;
+          resolve(thread);
+        } else if (m.kind === 'failed') reject(fromWire(m.error));
+        else if (m.kind === 'results') (JSON.parse(m.json) as Result[]).forEach((r) => thread.settle(r));
+      });
+      const fail = (error: Error) => {
+        for (const p of thread.pending.values()) p.reject(error);
+        thread.pending.clear();
+        if (!ready) reject(error);
+        else if (!thread.closed) onCrash(error);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`the writer thread exited (code ${code})`)));
+    });
+  }
+
+  call(name: string, ctx: Ctx, args: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('the writer thread is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.outgoing.push({ id, name, actor: actorToWire(ctx.actor), requestId: ctx.requestId, args });
+    });
+  }
+
+  private settle(m: Result): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(valueFromWire(m.value));
+    else p.reject(fromWire(m.error));
+  }
+
+  /** Stops the thread's workers and closes its database; commands already sent are answered first. */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.worker.on('message', (m: FromWriter) => {
+        if (m.kind === 'closed') void this.worker.terminate().then(() => resolve());
+      });
+      // After the calls still in the batcher, which go out on this turn of the event loop.
+      setImmediate(() => this.worker.postMessage({ kind: 'close' } satisfies ToWriter));
+    });
+    return this.closed;
+  }
+}
