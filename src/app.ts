@@ -112,7 +112,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   await server.register(errorHandling);
-  await server.register(healthRoutes, { db: services.db });
+  await server.register(healthRoutes, { db: services.db, writerMetrics: services.writer?.metrics.bind(services.writer) });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
   await server.register(idempotencyPlugin, { db: services.db });
   // One limiter for both dialects: a token's budget is shared between them.

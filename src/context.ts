@@ -28,6 +28,8 @@ export interface Services {
 
 export interface CommandWriter {
   call(name: string, ctx: Ctx, args: unknown[]): Promise<unknown>;
+  /** Its metrics (prom-client JSON), for /metrics to merge with the HTTP thread's. */
+  metrics(): Promise<object[]>;
 }
 
 export interface Ctx {

@@ -1,6 +1,7 @@
 /** Inside the writer thread: opens the database (and the workers), then runs the commands it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startApp } from '../app.ts';
+import { registry } from '../http/health-routes.ts';
 import type { Ctx } from '../context.ts';
 import { commands, type CommandName } from './commands.ts';
 import { actorFromWire, toWire, valueToWire } from './thread-wire.ts';
@@ -30,6 +31,7 @@ try {
   };
   port.on('message', (m: ToWriter) => {
     if (m.kind === 'calls') (JSON.parse(m.json) as Call[]).forEach((c) => void run(c));
+    else if (m.kind === 'metrics') void registry.getMetricsAsJSON().then((metrics) => send({ kind: 'metrics', metrics }));
     else if (m.kind === 'close') void close();
   });
   const close = async () => {

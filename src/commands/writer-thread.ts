@@ -20,12 +20,13 @@ export interface Call {
 export type Result = { id: number; ok: true; value: WireValue } | { id: number; ok: false; error: WireError };
 
 /** Calls and results travel in batches, as JSON of Call[] / Result[]: one message per event-loop turn. */
-export type ToWriter = { kind: 'calls'; json: string } | { kind: 'close' };
+export type ToWriter = { kind: 'calls'; json: string } | { kind: 'metrics' } | { kind: 'close' };
 
 export type FromWriter =
   | { kind: 'ready' }
   | { kind: 'failed'; error: WireError }
   | { kind: 'results'; json: string }
+  | { kind: 'metrics'; metrics: object[] }
   | { kind: 'closed' };
 
 /** Collects items and hands them over in one batch on the next turn of the event loop. */
@@ -48,6 +49,7 @@ export class WriterThread implements CommandWriter {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private nextId = 0;
   private closed?: Promise<void>;
+  private metricsWaiters: ((metrics: object[]) => void)[] = [];
   private readonly outgoing = new Batcher<Call>((calls) =>
     this.worker.postMessage({ kind: 'calls', json: JSON.stringify(calls) } satisfies ToWriter),
   );
@@ -69,6 +71,7 @@ export class WriterThread implements CommandWriter {
           resolve(thread);
         } else if (m.kind === 'failed') reject(fromWire(m.error));
         else if (m.kind === 'results') (JSON.parse(m.json) as Result[]).forEach((r) => thread.settle(r));
+        else if (m.kind === 'metrics') thread.metricsWaiters.splice(0).forEach((w) => w(m.metrics));
       });
       const fail = (error: Error) => {
         for (const p of thread.pending.values()) p.reject(error);
@@ -87,6 +90,14 @@ export class WriterThread implements CommandWriter {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.outgoing.push({ id, name, actor: actorToWire(ctx.actor), requestId: ctx.requestId, args });
+    });
+  }
+
+  /** The thread's metrics (jobs, webhook deliveries), as prom-client's JSON, for /metrics to merge. */
+  metrics(): Promise<object[]> {
+    if (this.closed) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      if (this.metricsWaiters.push(resolve) === 1) this.worker.postMessage({ kind: 'metrics' } satisfies ToWriter);
     });
   }
 
