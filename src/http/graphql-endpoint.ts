@@ -41,9 +41,11 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
   const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
   await app.register(
     async (scope) => {
+      const authenticate = bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined);
+      const graphiqlPrefix = `${opts.prefix}/graphiql`;
       scope.addHook('onRequest', async (request, reply) => {
-        if (graphiql && request.url.startsWith(`${opts.prefix}/graphiql`)) return; // static GraphiQL page and assets
-        return bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined)(request, reply);
+        if (graphiql && request.url.startsWith(graphiqlPrefix)) return; // static GraphiQL page and assets
+        return authenticate(request, reply);
       });
       if (opts.rateLimiter) scope.addHook('onRequest', rateLimitHook(opts.rateLimiter));
       // Mercurius' response schema types error paths as strings; plain JSON keeps list indices numbers.
