@@ -7,7 +7,7 @@ import { viewer } from '../viewer.ts';
 import type { OrderRecord } from '../../orders/order-record.ts';
 import { statusName } from '../../orders/status-transitions.ts';
 import { runCommand } from '../../commands/commands.ts';
-import { isWholeOrder, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
+import { isWholeOrder, type StatusResult } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
@@ -28,7 +28,7 @@ const STATUS_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /** The fields of a fulfiller Order that come from the order's status columns (or are always empty). */
-export function fulfillerOrderStatus(row: OrderStatusRow) {
+export function fulfillerOrderStatus(row: StatusResult) {
   return {
     id: row.number,
     ref: row.id,
