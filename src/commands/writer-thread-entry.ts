@@ -5,7 +5,18 @@ import { registry } from '../http/health-routes.ts';
 import type { Ctx } from '../context.ts';
 import { commands, type CommandName } from './commands.ts';
 import { actorFromWire, toWire, valueToWire } from './thread-wire.ts';
-import { Batcher, type Call, type FromWriter, type Result, type ToWriter, type WriterOptions } from './writer-thread.ts';
+import type { Call, FromWriter, Result, ToWriter, WriterOptions } from './writer-thread.ts';
+
+/** Collects results and sends them in one message on the next turn of the event loop (a group's worth). */
+class Batcher<T> {
+  private items: T[] = [];
+
+  constructor(private readonly flush: (items: T[]) => void) {}
+
+  push(item: T): void {
+    if (this.items.push(item) === 1) setImmediate(() => this.flush(this.items.splice(0)));
+  }
+}
 
 const port = parentPort!;
 const send = (m: FromWriter) => port.postMessage(m);
