@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
 import { openApp, type App } from './open-app.ts';
@@ -67,7 +68,9 @@ export async function startApp(
       await server.listen({ port: config.port, host: config.host });
     }
     if (opts.workers && !writer) {
-      workers = startWorkers(services, signal, jobHandlers(), { log: server?.log, leaseMs: config.jobLeaseMs });
+      // Without an HTTP server (`worker`, the writer thread) job failures still need a log.
+      const log = server?.log ?? pino({ level: config.logLevel });
+      workers = startWorkers(services, signal, jobHandlers(), { log, leaseMs: config.jobLeaseMs });
     }
   } catch (e) {
     await server?.close();

@@ -56,15 +56,18 @@ export class WriterThread implements CommandWriter {
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (m: FromWriter) => {
-        if (m.kind === 'ready') {
-          ready = true;
-          resolve(thread);
-        } else if (m.kind === 'failed') reject(fromWire(m.error));
-        else if (m.kind === 'results') {
-          (JSON.parse(m.json) as Result[]).forEach((r) => thread.settle(r));
-          thread.release();
+        switch (m.kind) {
+          case 'ready':
+            ready = true;
+            return resolve(thread);
+          case 'failed':
+            return reject(fromWire(m.error));
+          case 'results':
+            (JSON.parse(m.json) as Result[]).forEach((r) => thread.settle(r));
+            return thread.release();
+          case 'metrics':
+            return thread.metricsWaiters.splice(0).forEach((w) => w(m.metrics));
         }
-        else if (m.kind === 'metrics') thread.metricsWaiters.splice(0).forEach((w) => w(m.metrics));
       });
       const fail = (error: Error) => {
         for (const p of thread.pending.values()) p.reject(error);
@@ -128,8 +131,10 @@ export class WriterThread implements CommandWriter {
       this.worker.on('message', (m: FromWriter) => {
         if (m.kind === 'closed') void this.worker.terminate().then(() => resolve());
       });
-      // After the calls still in the batcher, which go out on this turn of the event loop.
-      setImmediate(() => this.worker.postMessage({ kind: 'close' } satisfies ToWriter));
+      // Whatever is still queued goes out first (one port: messages arrive in order).
+      this.awaiting = false;
+      this.send();
+      this.worker.postMessage({ kind: 'close' } satisfies ToWriter);
     });
     return this.closed;
   }
