@@ -117,7 +117,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db, writerMetrics: services.writer?.metrics.bind(services.writer) });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
-  await server.register(idempotencyPlugin, { db: services.db });
+  await server.register(idempotencyPlugin, { services });
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
   const dialects = [

@@ -7,6 +7,7 @@ import { cancelOrderCommand, createOrder, openOrderCommand, requestFulfillmentCo
 import { updateFulfillerOrders } from '../orders/fulfiller-updates.ts';
 import { createWebhook, deleteWebhook, updateWebhook } from '../webhooks/webhook-subscriptions.ts';
 import { retryDelivery } from '../webhooks/webhook-deliveries.ts';
+import { claimIdempotencyKey, finishIdempotencyKey } from '../http/idempotency-keys.ts';
 
 export const commands = {
   createOrder,
@@ -19,6 +20,8 @@ export const commands = {
   updateWebhook,
   deleteWebhook,
   retryDelivery,
+  claimIdempotencyKey,
+  finishIdempotencyKey,
 } satisfies Record<string, (ctx: Ctx, ...args: never[]) => Promise<unknown>>;
 
 export type Commands = typeof commands;

@@ -43,6 +43,7 @@ export function valueToWire(v: unknown): WireValue {
 }
 
 export function valueFromWire(w: WireValue): unknown {
-  if ('value' in w) return w.value;
+  // `{ value: undefined }` arrives as `{}`: JSON drops undefined.
+  if (!('list' in w)) return w.value;
   return w.list.map((x) => ('error' in x ? fromWire(x.error) : x.value));
 }
