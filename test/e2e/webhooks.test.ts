@@ -350,6 +350,8 @@ describe('webhooks', () => {
     const w = await api.createWebhook(t, { endpoint: rx.url });
     await api.createOrder(t);
     await expectAllDelivered(api, t, w, rx);
+    // The receiver has answered before the worker records the attempt: wait for the record.
+    await pollUntil(async () => (await api.deliveries(t, w.id)).length === 2, { timeoutMs: 30_000 });
     const log = await api.deliveries(t, w.id);
     assert.deepEqual(log.map((d) => d.statusCode).reverse(), [429, 200]);
   });
