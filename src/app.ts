@@ -23,7 +23,6 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
-import { WriterThread } from './commands/writer-thread.ts';
 
 /** Every kind of background job, by the module that owns it. */
 function jobHandlers(): JobHandler[] {
@@ -32,49 +31,31 @@ function jobHandlers(): JobHandler[] {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** True when `serve` should run commands and workers in the writer thread: SQLite in a file. */
-function wantsWriterThread(config: Config, http: boolean): boolean {
-  const url = config.databaseUrl;
-  return http && config.writerThread && (url === undefined || (url.startsWith('sqlite:') && url !== 'sqlite::memory:'));
-}
-
 /** Builds and starts whatever `serve` or `worker` asked for. */
 export async function startApp(
   config: Config,
   opts: { http: boolean; workers: boolean; logger?: boolean },
 ): Promise<App> {
-  const threaded = wantsWriterThread(config, opts.http);
-  // With a writer thread, that thread writes and checkpoints; this one's connection mostly reads.
-  const app = await openApp(config, { longRunning: !threaded });
-  const { db, signal } = app;
-  let services = app.services;
+  const app = await openApp(config, { longRunning: true });
+  const { db, services, signal } = app;
   let server: FastifyInstance | undefined;
   let tokens: TokenService | undefined;
   let workers: Workers | undefined;
-  let writer: WriterThread | undefined;
   try {
     await signal.start();
-    if (threaded) {
-      writer = await WriterThread.start({ config, workers: opts.workers }, (error) => {
-        process.stderr.write(`ordergraph: the writer thread stopped: ${error.stack ?? error.message}\n`);
-        process.exit(1);
-      });
-      services = { ...services, writer };
-    }
     if (opts.http) {
       tokens = new TokenService(db, config.tokenTtlSeconds);
       await tokens.start();
       server = await buildServer(config, services, tokens, opts.logger ?? true);
       await server.listen({ port: config.port, host: config.host });
     }
-    if (opts.workers && !writer) {
-      // Without an HTTP server (`worker`, the writer thread) job failures still need a log.
+    if (opts.workers) {
+      // Without an HTTP server (`ordergraph worker`) job failures still need a log.
       const log = server?.log ?? pino({ level: config.logLevel });
       workers = startWorkers(services, signal, jobHandlers(), { log, leaseMs: config.jobLeaseMs });
     }
   } catch (e) {
     await server?.close();
-    await writer?.close();
     tokens?.stop();
     await signal.stop();
     await db.close();
@@ -88,7 +69,6 @@ export async function startApp(
     workers,
     close: async () => {
       await server?.close();
-      await writer?.close();
       await workers?.stop();
       tokens?.stop();
       await signal.stop();
@@ -115,9 +95,9 @@ export async function buildServer(config: Config, services: Services, tokens: To
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   await server.register(errorHandling);
-  await server.register(healthRoutes, { db: services.db, writerMetrics: services.writer?.metrics.bind(services.writer) });
+  await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
-  await server.register(idempotencyPlugin, { services });
+  await server.register(idempotencyPlugin, { db: services.db });
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
   const dialects = [

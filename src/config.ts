@@ -12,8 +12,6 @@ export interface Config {
   /** undefined = seed the demo on first start of an empty embedded database. */
   demo: boolean | undefined;
   workers: boolean;
-  /** `serve` on SQLite runs commands and workers in a second thread (src/commands/writer-thread.ts). */
-  writerThread: boolean;
   /** How long a claimed job stays claimed; a worker that dies holds its jobs this long. */
   jobLeaseMs: number;
   rateLimit: string | undefined;
@@ -54,7 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: positiveInt('ORDERGRAPH_TOKEN_TTL', env.ORDERGRAPH_TOKEN_TTL, 3600),
     demo: flag(env.ORDERGRAPH_DEMO),
     workers: flag(env.ORDERGRAPH_WORKERS) ?? true,
-    writerThread: flag(env.ORDERGRAPH_WRITER_THREAD) ?? true,
     jobLeaseMs: positiveInt('ORDERGRAPH_JOB_LEASE_MS', env.ORDERGRAPH_JOB_LEASE_MS, 60_000),
     rateLimit: env.ORDERGRAPH_RATE_LIMIT || undefined,
     webhookAllowPrivate: flag(env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE) ?? false,

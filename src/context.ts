@@ -22,14 +22,6 @@ export interface Services {
   webhookAllowPrivate: boolean;
   /** Webhook retry timing (config `webhookRetryBaseMs`/`webhookRetryWindowMs`); defaults 5 s and 24 h. */
   webhookRetry?: { baseMs: number; windowMs: number };
-  /** Set in the HTTP thread of `serve` on SQLite: commands run in the writer thread (src/commands/). */
-  writer?: CommandWriter;
-}
-
-export interface CommandWriter {
-  call(name: string, ctx: Ctx, args: unknown[]): Promise<unknown>;
-  /** Its metrics (prom-client JSON), for /metrics to merge with the HTTP thread's. */
-  metrics(): Promise<object[]>;
 }
 
 export interface Ctx {

@@ -1,14 +1,12 @@
 /** Liveness, readiness and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { isMainThread } from 'node:worker_threads';
-import client, { AggregatorRegistry } from 'prom-client';
+import client from 'prom-client';
 import type { Db } from '../db/database.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 
 export const registry = new client.Registry();
-// Process metrics once per process: the writer thread (src/commands/) only counts its jobs and deliveries.
-if (isMainThread) client.collectDefaultMetrics({ register: registry });
+client.collectDefaultMetrics({ register: registry });
 
 export const httpRequests = new client.Counter({
   name: 'ordergraph_http_requests_total',
@@ -24,13 +22,7 @@ export const jobsProcessed = new client.Counter({
   registers: [registry],
 });
 
-/** This thread's metrics and, with a writer thread, its own: one exposition for the process. */
-async function processMetrics(writerMetrics?: () => Promise<object[]>): Promise<string> {
-  if (!writerMetrics) return registry.metrics();
-  return AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await writerMetrics()]).metrics();
-}
-
-export async function healthRoutes(app: FastifyInstance, opts: { db: Db; writerMetrics?: () => Promise<object[]> }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -44,7 +36,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { db: Db; writerM
   });
 
   app.get('/metrics', async (_request, reply) => {
-    return reply.header('Content-Type', registry.contentType).send(await processMetrics(opts.writerMetrics));
+    return reply.header('Content-Type', registry.contentType).send(await registry.metrics());
   });
 
   app.addHook('onResponse', async (request, reply) => {

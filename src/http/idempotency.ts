@@ -6,8 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Ctx, Services } from '../context.ts';
-import { runCommand } from '../commands/commands.ts';
+import type { Db } from '../db/database.ts';
+
+const TTL_MS = 24 * 3600 * 1000;
+/** An in-flight key older than this belongs to a process that died; a retry may take it over. */
+const STALE_IN_FLIGHT_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,8 +22,8 @@ function refuse(reply: FastifyReply, status: number, message: string): FastifyRe
   return reply.code(status).send({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
 }
 
-export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { services: Services }) => {
-  const ctxOf = (request: FastifyRequest): Ctx => ({ actor: request.actor ?? null, requestId: request.id, services: opts.services });
+export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
+  const db = opts.db.kysely;
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers['idempotency-key'];
@@ -28,19 +31,35 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { service
     if (key.length === 0 || key.length > 255) return refuse(reply, 400, '`Idempotency-Key` must be 1 to 255 characters');
     const clientId = request.actor.clientId;
     const hash = createHash('sha256').update(request.url).update('\n').update(JSON.stringify(request.body ?? null)).digest('hex');
-    const claim = await runCommand(ctxOf(request), 'claimIdempotencyKey', clientId, key, hash);
-    if (claim.claimed) {
+    const now = Date.now();
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('client_id', '=', clientId)
+      .where('key', '=', key)
+      .where((eb) =>
+        eb.or([
+          eb('created_at', '<', new Date(now - TTL_MS).toISOString()),
+          eb.and([eb('state', '=', 'in_flight'), eb('created_at', '<', new Date(now - STALE_IN_FLIGHT_MS).toISOString())]),
+        ]),
+      )
+      .execute();
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({ client_id: clientId, key, request_hash: hash, state: 'in_flight', status_code: null, response: null, created_at: new Date(now).toISOString() })
+      .onConflict((oc) => oc.columns(['client_id', 'key']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
       request.idempotency = { clientId, key };
       return;
     }
-    const existing = claim.existing;
+    const existing = await db.selectFrom('idempotency_keys').selectAll().where('client_id', '=', clientId).where('key', '=', key).executeTakeFirst();
     if (!existing) return refuse(reply, 409, 'a request with this `Idempotency-Key` is in progress; retry shortly');
-    if (existing.requestHash !== hash) {
+    if (existing.request_hash !== hash) {
       return refuse(reply, 422, 'this `Idempotency-Key` was used with a different request body');
     }
-    if (existing.inFlight) return refuse(reply, 409, 'a request with this `Idempotency-Key` is in progress; retry shortly');
+    if (existing.state === 'in_flight') return refuse(reply, 409, 'a request with this `Idempotency-Key` is in progress; retry shortly');
     return reply
-      .code(existing.statusCode ?? 200)
+      .code(existing.status_code ?? 200)
       .header('content-type', 'application/json; charset=utf-8')
       .header('Idempotent-Replayed', 'true')
       .send(existing.response);
@@ -50,8 +69,12 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { service
     const held = request.idempotency;
     if (!held) return payload;
     request.idempotency = undefined;
-    const outcome = reply.statusCode >= 500 ? null : { statusCode: reply.statusCode, response: typeof payload === 'string' ? payload : String(payload) };
-    await runCommand(ctxOf(request), 'finishIdempotencyKey', held.clientId, held.key, outcome);
+    const where = db.updateTable('idempotency_keys').where('client_id', '=', held.clientId).where('key', '=', held.key);
+    if (reply.statusCode >= 500) {
+      await db.deleteFrom('idempotency_keys').where('client_id', '=', held.clientId).where('key', '=', held.key).execute();
+    } else {
+      await where.set({ state: 'done', status_code: reply.statusCode, response: typeof payload === 'string' ? payload : String(payload) }).execute();
+    }
     return payload;
   });
 });

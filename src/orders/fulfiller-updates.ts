@@ -33,21 +33,11 @@ export type OrderStatusRow = Pick<
   'id' | 'number' | 'organization_id' | 'supplier_id' | 'state' | 'status' | 'locked' | 'version' | 'shipping_carrier' | 'shipping_method' | 'shipping_tracking'
 >;
 
-/** What the caller reads from each result: whole orders (OrderRecord), or only the status fields (StatusResult). */
+/** What the caller reads from each result: whole orders (OrderRecord), or only the status columns (OrderStatusRow). */
 export type ResultShape = 'orders' | 'status';
 
-/**
- * A result of the 'status' shape: no more than the response reads, since on SQLite results cross from the writer
- * thread as JSON (1,000 of these: 1.2 ms there and back, 2.0 ms with the whole status row).
- */
-export type StatusResult = Pick<OrderRow, 'id' | 'number' | 'status' | 'shipping_carrier' | 'shipping_method' | 'shipping_tracking'>;
-
-function statusResult(r: OrderStatusRow): StatusResult {
-  return { id: r.id, number: r.number, status: r.status, shipping_carrier: r.shipping_carrier, shipping_method: r.shipping_method, shipping_tracking: r.shipping_tracking };
-}
-
-/** Tells the two result shapes apart (a status result has no `lines`). */
-export function isWholeOrder(r: OrderRecord | StatusResult): r is OrderRecord {
+/** Tells the two result shapes apart (a status row has no `lines`). */
+export function isWholeOrder(r: OrderRecord | OrderStatusRow): r is OrderRecord {
   return 'lines' in r;
 }
 
@@ -297,13 +287,13 @@ async function writeLineStatuses(tctx: TxCtx, changed: Working[]): Promise<void>
 
 /**
  * Applies the batch; the result keeps the input order: the order as it was after that update (whole, or its status
- * fields, as `shape` asks), or the error that refused it.
+ * columns, as `shape` asks), or the error that refused it.
  */
 export async function updateFulfillerOrders(
   ctx: Ctx,
   updates: (FulfillerUpdate | null)[],
   shape: ResultShape = 'orders',
-): Promise<(OrderRecord | StatusResult | DomainError)[]> {
+): Promise<(OrderRecord | OrderStatusRow | DomainError)[]> {
   requireScope(ctx, 'order-it.order-manager.edit');
   if (updates.length > MAX_BATCH) throw badInput('orders', `must contain at most ${MAX_BATCH} orders per call (got ${updates.length})`);
   if (updates.length === 0) return [];
@@ -314,7 +304,7 @@ export async function updateFulfillerOrders(
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
     const now = new Date().toISOString();
-    const results = updates.map((u, i): OrderRecord | StatusResult | DomainError => {
+    const results = updates.map((u, i): OrderRecord | OrderStatusRow | DomainError => {
       if (!u) return badInput(`orders[${i}]`, 'must be an order, not null');
       const invalid = validate(u, i);
       if (invalid) return invalid;
@@ -323,7 +313,7 @@ export async function updateFulfillerOrders(
       const outcome = applyOne(w, u, now, events);
       if (outcome instanceof DomainError) return outcome;
       if (outcome) history.push(outcome);
-      if (shape === 'status') return statusResult(w.row);
+      if (shape === 'status') return w.row;
       return wholeOrder(w.whole!, w.row, w.lineStatus, w.changed ? now : undefined);
     });
     const changed = [...working.values()].filter((w) => w.changed);

@@ -1,7 +1,4 @@
-/**
- * `/metrics` speaks for the whole process: on SQLite the workers run in the writer thread (src/commands/), so
- * their job counters must reach the HTTP thread's exposition, with the process metrics counted once.
- */
+/** `/metrics` counts what the workers of `serve` did, next to the HTTP counters and the process metrics. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
@@ -17,7 +14,7 @@ describe('/metrics', () => {
   });
   after(() => server?.stop());
 
-  test('counts the request jobs the workers ran, and the process once', async () => {
+  test('counts the request jobs the workers ran', async () => {
     const order = await t.api.create(orderInput({ state: 'OPENED' }));
     const pending = await t.api.update({ id: order.id, comment: 'counted' });
     assert.equal((await t.api.settled(pending.id)).state, 'ACCEPTED');

@@ -6,8 +6,7 @@ import type { Order, OrderItem, Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
 import type { OrderRecord } from '../../orders/order-record.ts';
 import { statusName } from '../../orders/status-transitions.ts';
-import { runCommand } from '../../commands/commands.ts';
-import { isWholeOrder, type StatusResult } from '../../orders/fulfiller-updates.ts';
+import { isWholeOrder, updateFulfillerOrders, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
@@ -28,7 +27,7 @@ const STATUS_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /** The fields of a fulfiller Order that come from the order's status columns (or are always empty). */
-export function fulfillerOrderStatus(row: StatusResult) {
+export function fulfillerOrderStatus(row: OrderStatusRow) {
   return {
     id: row.number,
     ref: row.id,
@@ -111,7 +110,7 @@ export const fulfillerResolvers: Resolvers = {
       });
       // Whole orders are loaded only when the query selects a field the status columns do not fill.
       const shape = selectsOnly(info, STATUS_FIELDS) ? 'status' : 'orders';
-      const results = await runCommand(ctx, 'updateFulfillerOrders', inputs, shape);
+      const results = await updateFulfillerOrders(ctx, inputs, shape);
       return results.map((r) => (r instanceof Error ? r : isWholeOrder(r) ? fulfillerOrder(r) : fulfillerOrderStatus(r))) as never;
     },
   },

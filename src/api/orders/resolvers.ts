@@ -1,8 +1,8 @@
-/** Orders API resolvers: translate arguments, call one domain function (changes as commands), return its view. No rules here. */
+/** Orders API resolvers: translate arguments, call one domain function, return its view. No rules here. */
 import type { Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
 import { DateTime, JSONScalar } from '../scalars.ts';
-import { runCommand } from '../../commands/commands.ts';
+import { cancelOrderCommand, createOrder, openOrderCommand, requestFulfillmentCommand, updateOrder } from '../../orders/order-commands.ts';
 import { getOrder, listOrders, orderHistory } from '../../orders/order-queries.ts';
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
 import { webhookQueries, webhookMutations, webhookTypes } from './webhook-resolvers.ts';
@@ -18,11 +18,11 @@ export const ordersResolvers: Resolvers = {
     ...webhookQueries,
   },
   Mutation: {
-    orderCreate: (_, { input }, { ctx }) => runCommand(ctx, 'createOrder', input) as never,
-    orderUpdate: (_, { input }, { ctx }) => runCommand(ctx, 'updateOrder', input),
-    orderOpen: (_, { id }, { ctx }) => runCommand(ctx, 'openOrder', id),
-    orderCancel: (_, { id }, { ctx }) => runCommand(ctx, 'cancelOrder', id),
-    orderRequestFulfillment: (_, { id }, { ctx }) => runCommand(ctx, 'requestFulfillment', id),
+    orderCreate: (_, { input }, { ctx }) => createOrder(ctx, input) as never,
+    orderUpdate: (_, { input }, { ctx }) => updateOrder(ctx, input),
+    orderOpen: (_, { id }, { ctx }) => openOrderCommand(ctx, id),
+    orderCancel: (_, { id }, { ctx }) => cancelOrderCommand(ctx, id),
+    orderRequestFulfillment: (_, { id }, { ctx }) => requestFulfillmentCommand(ctx, id),
     ...webhookMutations,
   },
   Order: {

@@ -1,8 +1,7 @@
 /** Webhook management resolvers: translate arguments, call one domain function (src/webhooks/). */
 import type { MutationResolvers, QueryResolvers, Resolvers } from './schema-types.ts';
-import { listWebhooks } from '../../webhooks/webhook-subscriptions.ts';
-import { listDeliveries } from '../../webhooks/webhook-deliveries.ts';
-import { runCommand } from '../../commands/commands.ts';
+import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../../webhooks/webhook-subscriptions.ts';
+import { listDeliveries, retryDelivery } from '../../webhooks/webhook-deliveries.ts';
 
 export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliveries'> = {
   webhooks: (_, args, { ctx }) => listWebhooks(ctx, args),
@@ -10,10 +9,10 @@ export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliverie
 };
 
 export const webhookMutations: Pick<MutationResolvers, 'webhookCreate' | 'webhookUpdate' | 'webhookDelete' | 'webhookDeliveryRetry'> = {
-  webhookCreate: (_, { input }, { ctx }) => runCommand(ctx, 'createWebhook', input),
-  webhookUpdate: (_, { id, input }, { ctx }) => runCommand(ctx, 'updateWebhook', id, input),
-  webhookDelete: (_, { id }, { ctx }) => runCommand(ctx, 'deleteWebhook', id),
-  webhookDeliveryRetry: (_, { id }, { ctx }) => runCommand(ctx, 'retryDelivery', id),
+  webhookCreate: (_, { input }, { ctx }) => createWebhook(ctx, input),
+  webhookUpdate: (_, { id, input }, { ctx }) => updateWebhook(ctx, id, input),
+  webhookDelete: (_, { id }, { ctx }) => deleteWebhook(ctx, id),
+  webhookDeliveryRetry: (_, { id }, { ctx }) => retryDelivery(ctx, id),
 };
 
 export const webhookTypes: Pick<Resolvers, never> = {};
