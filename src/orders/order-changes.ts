@@ -12,13 +12,13 @@ import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory, type FieldChanges } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
 import { FIELD_COLUMNS, lineView, orderView, type OrderRecord } from './order-record.ts';
-import { replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
+import { linesOf, replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
 import { effectOf, statusName, transitionError } from './status-transitions.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Throws VERSION_CONFLICT unless the order is at the expected version. */
-export function checkVersion(record: OrderRecord, expected: number | undefined): void {
+export function checkVersion(record: Pick<OrderRecord, 'row'>, expected: number | undefined): void {
   if (expected !== undefined && expected !== record.row.version) {
     throw new DomainError(
       'VERSION_CONFLICT',
@@ -45,13 +45,17 @@ export async function checkPatchReferences(tctx: TxCtx, organizationId: string, 
   if (patch.fields.supplierId) await requireSupplier(tctx.tx, patch.fields.supplierId, 'supplierId');
 }
 
-function emit(record: OrderRecord, ...types: OutboxEvent['type'][]): OutboxEvent[] {
-  const body = () => orderView(record);
-  return types.map((type) => ({ type, organizationId: record.row.organization_id, orderId: record.row.id, body }));
+/** An order whose lines may not have been read: a change that leaves them alone reads them only for event bodies. */
+export type OrderMaybeLines = Pick<OrderRecord, 'row'> & Partial<Pick<OrderRecord, 'lines'>>;
+
+function emit(tctx: TxCtx, record: OrderMaybeLines, ...types: OutboxEvent['type'][]): OutboxEvent[] {
+  const { row, lines } = record;
+  const body = lines ? () => orderView({ row, lines }) : async () => orderView({ row, lines: await linesOf(tctx, row.id) });
+  return types.map((type) => ({ type, organizationId: row.organization_id, orderId: row.id, body }));
 }
 
-/** Applies a merchant patch. Returns the record unchanged (and writes nothing) when nothing differs. */
-export async function applyPatch(tctx: TxCtx, record: OrderRecord, patch: OrderPatch): Promise<OrderRecord> {
+/** Applies a merchant patch; writes nothing when nothing differs. */
+export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: OrderPatch): Promise<void> {
   checkVersion(record, patch.expectedVersion);
   const { row } = record;
   if (patch.fields.supplierId !== undefined && row.state !== 'DRAFT' && !same(patch.fields.supplierId, row.supplier_id)) {
@@ -78,7 +82,8 @@ export async function applyPatch(tctx: TxCtx, record: OrderRecord, patch: OrderP
   }
   let lines = record.lines;
   if (patch.lines) {
-    const current = record.lines.map((l) => {
+    lines ??= await linesOf(tctx, row.id);
+    const current = lines.map((l) => {
       const { id: _id, status: _status, ...fields } = lineView(l);
       return fields;
     });
@@ -88,11 +93,10 @@ export async function applyPatch(tctx: TxCtx, record: OrderRecord, patch: OrderP
       lines = await replaceLines(tctx, row.id, row.organization_id, patch.lines, status);
     }
   }
-  if (Object.keys(changes).length === 0) return record;
-  const updated: OrderRecord = { row: await updateOrderRow(tctx, row, set), lines };
+  if (Object.keys(changes).length === 0) return;
+  const updated: OrderMaybeLines = { row: await updateOrderRow(tctx, row, set), lines };
   await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]);
-  await emitEvents(tctx, emit(updated, 'order/updated'));
-  return updated;
+  await emitEvents(tctx, emit(tctx, updated, 'order/updated'));
 }
 
 /** Opens a DRAFT order: routes it to its supplier (its own, or the merchant's default) at status 1 Received. */
@@ -119,7 +123,7 @@ export async function openOrder(tctx: TxCtx, record: OrderRecord): Promise<Order
       },
     },
   ]);
-  await emitEvents(tctx, emit(updated, 'order/opened', 'order/status-changed'));
+  await emitEvents(tctx, emit(tctx, updated, 'order/opened', 'order/status-changed'));
   return updated;
 }
 
@@ -148,7 +152,7 @@ export async function moveStatus(tctx: TxCtx, record: OrderRecord, status: numbe
   }
   const updated: OrderRecord = { row: updatedRow, lines };
   await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action, changes }]);
-  await emitEvents(tctx, emit(updated, 'order/status-changed', ...(effect.completes ? (['order/completed'] as const) : [])));
+  await emitEvents(tctx, emit(tctx, updated, 'order/status-changed', ...(effect.completes ? (['order/completed'] as const) : [])));
   return updated;
 }
 
@@ -167,7 +171,7 @@ export async function cancelOrder(tctx: TxCtx, record: OrderRecord): Promise<Ord
       changes: { state: { from: row.state, to: 'COMPLETED' }, status: { from: row.status, to: 128 } },
     },
   ]);
-  await emitEvents(tctx, emit(updated, 'order/status-changed', 'order/completed'));
+  await emitEvents(tctx, emit(tctx, updated, 'order/status-changed', 'order/completed'));
   return updated;
 }
 

@@ -12,7 +12,7 @@ import { recordHistory } from './order-history.ts';
 import { parseCreateInput, parseUpdateInput } from './order-input.ts';
 import { orderView, type OrderRecord, type OrderView } from './order-record.ts';
 import { applyPatch, cancelOrder, checkPatchReferences, checkVersion, merchantChangeRefusal, openOrder, orderEvents } from './order-changes.ts';
-import { insertOrder, loadOrderForChange, newOrderId, type OrderTarget } from './order-store.ts';
+import { insertOrder, linesOf, loadOrderForChange, loadOrderRowForChange, newOrderId, type OrderTarget } from './order-store.ts';
 
 export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> {
   const actor = requireScope(ctx, 'create_orders');
@@ -61,7 +61,7 @@ export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> 
     await recordHistory(tctx, [
       { orderId: record.row.id, organizationId, action: 'created', changes: { state: { from: null, to: 'DRAFT' } } },
     ]);
-    await emitEvents(tctx, orderEvents(record, 'order/created'));
+    await emitEvents(tctx, orderEvents(tctx, record, 'order/created'));
     if (open) record = await openOrder(tctx, record);
     return orderView(record);
   });
@@ -89,7 +89,7 @@ function pending(tctx: TxCtx, record: OrderRecord, type: RequestType, payload?: 
   });
 }
 
-function accepted(tctx: TxCtx, record: OrderRecord, type: RequestType, message: string): Promise<DispatchableRequestView> {
+function accepted(tctx: TxCtx, record: Pick<OrderRecord, 'row'>, type: RequestType, message: string): Promise<DispatchableRequestView> {
   return recordRequest(tctx, { orderId: record.row.id, organizationId: record.row.organization_id, type, state: 'ACCEPTED', message });
 }
 
@@ -98,16 +98,18 @@ export async function updateOrder(ctx: Ctx, input: unknown): Promise<Dispatchabl
   const { target, organizationId, patch } = parseUpdateInput(input);
   const resolved: OrderTarget = 'id' in target ? target : { ...target, organizationId: organizationId ?? actor.organizationId };
   return withTransaction(ctx, async (tctx) => {
-    const record = await loadOrderForChange(tctx, resolved);
-    if (organizationId && organizationId !== record.row.organization_id) {
+    const row = await loadOrderRowForChange(tctx, resolved);
+    if (organizationId && organizationId !== row.organization_id) {
       throw badInput('organizationId', 'cannot be changed: an order stays with its organization');
     }
+    if (row.state === 'DRAFT') {
+      // The hot path: lines are read only if the patch or a webhook's event body needs them.
+      await applyPatch(tctx, { row }, patch);
+      return accepted(tctx, { row }, 'ORDER_UPDATE', 'Order updated successfully');
+    }
+    const record: OrderRecord = { row, lines: await linesOf(tctx, row.id) };
     const refused = await refuseIfCompleted(tctx, record, 'ORDER_UPDATE');
     if (refused) return refused;
-    if (record.row.state === 'DRAFT') {
-      await applyPatch(tctx, record, patch);
-      return accepted(tctx, record, 'ORDER_UPDATE', 'Order updated successfully');
-    }
     // OPENED: check what can be checked now, so a bad change fails here rather than later by webhook.
     checkVersion(record, patch.expectedVersion);
     await checkPatchReferences(tctx, record.row.organization_id, record.row.id, patch);

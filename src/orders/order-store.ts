@@ -55,11 +55,21 @@ export async function loadLines(db: Executor, orderIds: string[]): Promise<Map<s
   return byOrder;
 }
 
+/** Loads an order with its lines, as `loadOrderRowForChange` does its row. */
+export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRecord> {
+  const row = await loadOrderRowForChange(tctx, target);
+  return { row, lines: await linesOf(tctx, row.id) };
+}
+
+export async function linesOf(tctx: TxCtx, orderId: string): Promise<LineRow[]> {
+  return (await linesOfOrder.execute(tctx.tx, { orderId })).rows;
+}
+
 /**
  * Loads an order the actor may access on the Orders API, locked for change; NOT_FOUND otherwise — the same
  * answer whether the order does not exist or belongs to someone else.
  */
-export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRecord> {
+export async function loadOrderRowForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRow> {
   const lock = tctx.services.db.kind === 'postgres';
   let row: OrderRow | undefined;
   if ('id' in target) {
@@ -75,8 +85,7 @@ export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Prom
   }
   const label = 'id' in target ? target.id : target.externalReference;
   if (!row || !merchantMayAccess(tctx, row)) throw notFound('order', label);
-  const lines = (await loadLines(tctx.tx, [row.id])).get(row.id)!;
-  return { row, lines };
+  return row;
 }
 
 /** Inserts a new order and its lines; the database assigns `number`. */

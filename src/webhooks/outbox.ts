@@ -29,7 +29,8 @@ export interface OutboxEvent {
   orderId: string | null;
   /**
    * Builds the body as it is at the time of the event (an Order or a DispatchableRequest). Called only when a
-   * webhook subscribes to the event; events of one change share one function, so the body is built once.
+   * webhook subscribes to the event, before COMMIT; events of one change share one function, so the body is
+   * built once. It may read (an order's lines, when the change did not load them).
    */
   body: () => unknown;
 }
@@ -111,7 +112,7 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[
     for (const e of chunk) {
       if (lastPayload === undefined || e.body !== lastBody) {
         lastBody = e.body;
-        lastPayload = JSON.stringify(e.body());
+        lastPayload = JSON.stringify(await e.body());
       }
       params.push(e.organizationId, e.orderId, e.type, lastPayload, now);
     }

@@ -300,6 +300,14 @@ describe('webhooks', () => {
       assert.equal(r.headers['content-type'], 'application/json');
       assert.equal(r.signatures.length, 1);
     }
+    // A DRAFT change reads the order's lines only for its event body: the body is still the whole order.
+    const updated = delivered.find((r) => r.body.header.type === 'order/updated')!;
+    assert.equal(updated.body.body.comment, 'first comment');
+    assert.equal(updated.body.body.version, 2);
+    assert.deepEqual(
+      updated.body.body.lines.map((l: { sku: string; quantity: number; status: string }) => [l.sku, l.quantity, l.status]),
+      [['SKU-1', 1, 'PENDING']],
+    );
     const rejected = delivered.find((r) => r.body.header.type === 'request/rejected')!;
     assert.equal(rejected.body.body.state, 'REJECTED');
     assert.equal(rejected.body.body.orderId, a.id);
