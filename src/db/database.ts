@@ -70,7 +70,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   const dialect = new OrdergraphSqliteDialect(sqlite);
   const kysely = new Kysely<Database>({ dialect });
   registerSqliteHandle(kysely, dialect.cachedDatabase);
-  const group = new GroupCommit(kysely);
+  const group = new GroupCommit(kysely, dialect.cachedDatabase.writesIssued);
   return {
     kind: 'sqlite',
     kysely,

@@ -61,3 +61,44 @@ test('a caller hears back only once its group is committed', async () => {
     assert.deepEqual(await rows(db), ['first=1', 'second=1']);
   });
 });
+
+test('a unit that fails before writing is dropped from its group without the others running again', async () => {
+  await withDb(async (db) => {
+    const runs = new Map<string, number>();
+    const unit = (k: string, failBeforeWriting = false) =>
+      db.transaction(async (tx) => {
+        runs.set(k, (runs.get(k) ?? 0) + 1);
+        await sql`SELECT count(*) FROM t`.execute(tx);
+        if (failBeforeWriting) throw new Error(`unit ${k} not found`);
+        await sql`INSERT INTO t (k, v) VALUES (${k}, 1)`.execute(tx);
+        return k;
+      });
+    const outcomes = await Promise.allSettled([unit('a'), unit('b', true), unit('c')]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+      ['a', 'unit b not found', 'c'],
+    );
+    assert.deepEqual(Object.fromEntries(runs), { a: 1, b: 1, c: 1 });
+    assert.deepEqual(await rows(db), ['a=1', 'c=1']);
+  });
+});
+
+test('a unit that fails after writing aborts its group: the units before it run again alone, those after it in the next group', async () => {
+  await withDb(async (db) => {
+    const runs = new Map<string, number>();
+    const unit = (k: string, failAfterWriting = false) =>
+      db.transaction(async (tx) => {
+        runs.set(k, (runs.get(k) ?? 0) + 1);
+        await sql`INSERT INTO t (k, v) VALUES (${k}, 1)`.execute(tx);
+        if (failAfterWriting) throw new Error(`unit ${k} refused`);
+        return k;
+      });
+    const outcomes = await Promise.allSettled([unit('a'), unit('b', true), unit('c')]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+      ['a', 'unit b refused', 'c'],
+    );
+    assert.deepEqual(Object.fromEntries(runs), { a: 2, b: 1, c: 1 });
+    assert.deepEqual(await rows(db), ['a=1', 'c=1']);
+  });
+});

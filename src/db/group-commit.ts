@@ -1,12 +1,15 @@
 /**
  * Group commit for SQLite. The process has one connection, so transactions run one after another anyway; a
  * COMMIT (writing the dirty pages to the WAL) costs more than a whole small change. Transactions that queue up
- * while one runs are therefore run together: each in its own SAVEPOINT inside one BEGIN … COMMIT. A failing unit
- * rolls back to its savepoint and leaves the others alone. Every unit's caller hears back only after the COMMIT,
- * so nothing is acknowledged before it is durable.
+ * while one runs are therefore run together, one after another inside one BEGIN … COMMIT. Every unit's caller
+ * hears back only after the COMMIT, so nothing is acknowledged before it is durable.
+ *
+ * A unit that fails must leave nothing behind. Most fail before writing anything (not found, refused, a stale
+ * version): those are simply dropped from the group. One that fails after a write aborts the group; the units
+ * that had succeeded run again on their own. (A SAVEPOINT per unit did the same with two more statements per
+ * unit, and made SQLite copy every page a unit touched into its statement journal.)
  */
 import type { Kysely, Transaction } from 'kysely';
-import { runSql } from './run-sql.ts';
 import type { Database } from './tables.ts';
 
 type Work<T> = (tx: Transaction<Database>) => Promise<T>;
@@ -26,7 +29,11 @@ export class GroupCommit {
   private readonly waiting: Unit[] = [];
   private draining = false;
 
-  constructor(private readonly kysely: Kysely<Database>) {}
+  /** `writesIssued`: the connection's count of statements run that may have written (sqlite-statement-cache.ts). */
+  constructor(
+    private readonly kysely: Kysely<Database>,
+    private readonly writesIssued: () => number,
+  ) {}
 
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -55,22 +62,21 @@ export class GroupCommit {
         // Units that arrive while the group runs join it (they would wait for the connection anyway).
         while (this.waiting.length > 0 && outcomes.length < MAX_UNITS) {
           current = this.waiting.shift()!;
-          await runSql(tx, 'SAVEPOINT unit', []);
+          const writesBefore = this.writesIssued();
           try {
             const value = await current.work(tx);
-            await runSql(tx, 'RELEASE unit', []);
             outcomes.push({ unit: current, ok: true, value });
           } catch (error) {
-            await runSql(tx, 'ROLLBACK TO unit', []);
-            await runSql(tx, 'RELEASE unit', []);
+            if (this.writesIssued() !== writesBefore) throw error; // it may have written: abort the group (below)
             outcomes.push({ unit: current, ok: false, error });
           }
           current = undefined;
         }
       });
     } catch (error) {
-      // BEGIN, a savepoint or the COMMIT failed: nothing of the group is written. The unit in hand gets the
-      // error; each one that had succeeded runs again alone, so one unit's trouble is not reported as another's.
+      // BEGIN or the COMMIT failed, or a unit failed after writing: nothing of the group is written. The unit in
+      // hand gets the error; each one that had succeeded runs again alone, so one unit's trouble is not reported
+      // as another's. Units not yet started wait for the next group.
       current?.reject(error);
       if (outcomes.length === 0 && !current) this.waiting.splice(0).forEach((u) => u.reject(error));
       for (const o of outcomes) {

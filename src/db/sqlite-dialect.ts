@@ -6,7 +6,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
-import { withStatementCache } from './sqlite-statement-cache.ts';
+import { withStatementCache, type CachedDatabase } from './sqlite-statement-cache.ts';
 
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -16,7 +16,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
 export class OrdergraphSqliteDialect extends SqliteDialect {
   /** The handle with the statement cache: Kysely's driver and run-sql.ts share it. */
-  readonly cachedDatabase: SQLite.Database;
+  readonly cachedDatabase: CachedDatabase;
 
   constructor(database: SQLite.Database) {
     super({ database });

@@ -5,12 +5,29 @@
  */
 import type SQLite from 'better-sqlite3';
 
-export function withStatementCache(db: SQLite.Database, max = 1000): SQLite.Database {
+/** The cached handle, which also counts the statements it ran that may have written. */
+export interface CachedDatabase extends SQLite.Database {
+  /** How many non-reading statements have been run (counted before they run, so a failed one counts too). */
+  writesIssued(): number;
+}
+
+export function withStatementCache(db: SQLite.Database, max = 1000): CachedDatabase {
   const cache = new Map<string, SQLite.Statement>();
+  let writes = 0;
+  const countWrites = (statement: SQLite.Statement): SQLite.Statement => {
+    if (statement.reader) return statement;
+    const run = statement.run.bind(statement);
+    statement.run = (...params: unknown[]) => {
+      writes++;
+      return run(...params);
+    };
+    return statement;
+  };
+  const writesIssued = () => writes;
   const prepare = (source: string): SQLite.Statement => {
     let statement = cache.get(source);
     if (!statement) {
-      statement = withFastRows(db.prepare(source));
+      statement = countWrites(withFastRows(db.prepare(source)));
       // Batch statements differ by row count; evicting the oldest keeps the cache bounded.
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(source, statement);
@@ -20,10 +37,11 @@ export function withStatementCache(db: SQLite.Database, max = 1000): SQLite.Data
   return new Proxy(db, {
     get(target, prop) {
       if (prop === 'prepare') return prepare;
+      if (prop === 'writesIssued') return writesIssued;
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
-  });
+  }) as CachedDatabase;
 }
 
 /**
