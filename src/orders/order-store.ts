@@ -147,20 +147,33 @@ export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: Lin
 
 /** Writes changed columns, bumping the version; the version check makes a missed lock fail loudly. */
 export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>): Promise<OrderRow> {
-  const updated: Record<string, unknown> = { ...set, version: row.version + 1, updated_at: new Date().toISOString() };
-  const res = await updateStatement(Object.keys(updated).filter((c) => updated[c] !== undefined))
-    .execute(tctx.tx, { ...updated, where_id: row.id, where_version: row.version })
-    .catch(duplicateReference(set.external_reference as string | null | undefined));
+  const version = row.version + 1;
+  const updatedAt = new Date().toISOString();
+  const next: Record<string, unknown> = { ...row, version, updated_at: updatedAt };
+  const params: Record<string, unknown> = { version, updated_at: updatedAt, where_id: row.id, where_version: row.version };
+  let columns = '';
+  for (const c in set) {
+    const value = (set as Record<string, unknown>)[c];
+    if (value === undefined) continue;
+    next[c] = params[c] = value;
+    columns += `${c},`;
+  }
+  let res;
+  try {
+    res = await updateStatement(`${columns}version,updated_at`).execute(tctx.tx, params);
+  } catch (e) {
+    return duplicateReference(set.external_reference as string | null | undefined)(e);
+  }
   if (Number(res.numAffectedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
-  return { ...row, ...updated } as OrderRow;
+  return next as OrderRow;
 }
 
 /** One compiled UPDATE per set of changed columns (a handful in practice; bounded all the same). */
 const updateStatements = new Map<string, CompiledStatement<Record<string, unknown>, unknown>>();
-function updateStatement(columns: string[]): CompiledStatement<Record<string, unknown>, unknown> {
-  const key = columns.join(',');
+function updateStatement(key: string): CompiledStatement<Record<string, unknown>, unknown> {
   let statement = updateStatements.get(key);
   if (!statement) {
+    const columns = key.split(',');
     statement = compiledQuery((db, p: Params<Record<string, unknown>>) =>
       db
         .updateTable('orders')
