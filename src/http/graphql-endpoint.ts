@@ -57,7 +57,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         const body = request.body as { variables?: unknown } | undefined;
         if (request.method !== 'POST' || !body || typeof body.variables !== 'object' || body.variables === null) return;
         variablesOf.set(request, body.variables as Record<string, unknown>);
-        delete body.variables;
+        body.variables = undefined; // not `delete`: that would turn the body into a slow dictionary object
       });
       await scope.register(mercurius, {
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),

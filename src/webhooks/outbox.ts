@@ -64,7 +64,9 @@ const enabledWebhooksOf = compiledQuery((db, p: Params<{ organizationId: string 
 );
 
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
-  const orgs = [...new Set(events.map((e) => e.organizationId))];
+  const orgs = events.every((e) => e.organizationId === events[0].organizationId)
+    ? [events[0].organizationId]
+    : [...new Set(events.map((e) => e.organizationId))];
   const rows =
     orgs.length === 1
       ? (await enabledWebhooksOf.execute(tctx.tx, { organizationId: orgs[0] })).rows
