@@ -91,9 +91,12 @@ export async function buildServer(config: Config, services: Services, tokens: To
     // One line per request at debug level instead of two at info: request logs cost real throughput.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  server.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
-  });
+  if (logger && ['debug', 'trace'].includes(config.logLevel)) {
+    server.addHook('onResponse', (request, reply, done) => {
+      request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      done();
+    });
+  }
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });

@@ -146,12 +146,12 @@ export async function graphqlOverHttp(scope: FastifyInstance, opts: { path: stri
       refuse(reply.header('Allow', 'GET, POST'), 405, `${request.method} is not allowed here: use POST (or GET for queries)`),
   });
 
-  scope.addHook('onSend', async (request, reply, payload) => {
+  scope.addHook('onSend', (request, reply, payload, done) => {
     const type = String(reply.getHeader('content-type') ?? '');
     if (reply.statusCode !== 429 && type.startsWith(APPLICATION_JSON) && negotiateMediaType(request.headers.accept) === GRAPHQL_RESPONSE_JSON) {
       reply.header('content-type', `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`);
     }
-    return payload;
+    done(null, payload);
   });
 }
 

@@ -65,9 +65,8 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
       .send(existing.response);
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const held = request.idempotency;
-    if (!held) return payload;
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const held = request.idempotency!;
     request.idempotency = undefined;
     const where = db.updateTable('idempotency_keys').where('client_id', '=', held.clientId).where('key', '=', held.key);
     if (reply.statusCode >= 500) {
@@ -75,6 +74,10 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
     } else {
       await where.set({ state: 'done', status_code: reply.statusCode, response: typeof payload === 'string' ? payload : String(payload) }).execute();
     }
-    return payload;
+  };
+  // Callback style: most requests carry no key, and an async hook would cost them a promise.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.idempotency) return done(null, payload);
+    onSend(request, reply, payload).then(() => done(null, payload), done);
   });
 });
