@@ -61,6 +61,7 @@ export async function loadOrderForChange(tctx: TxCtx, target: OrderTarget): Prom
   return { row, lines: await linesOf(tctx, row.id) };
 }
 
+/** One order's lines in position order, read in the change's transaction. */
 export async function linesOf(tctx: TxCtx, orderId: string): Promise<LineRow[]> {
   return (await linesOfOrder.execute(tctx.tx, { orderId })).rows;
 }
