@@ -7,6 +7,7 @@ import type { TxCtx } from '../context.ts';
 import { prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 import type { LineStatus, OrderRecord, OrderRow } from './order-record.ts';
 import { loadLines } from './order-store.ts';
+import { enabledWebhooks } from '../webhooks/outbox.ts';
 
 /** What the caller reads from each result: whole orders (OrderRecord), or only the status columns (OrderStatusRow). */
 export type ResultShape = 'orders' | 'status';
@@ -55,13 +56,7 @@ async function loadStatusRows(tctx: TxCtx, numbers: number[]): Promise<Map<numbe
 async function webhooksExist(tctx: TxCtx, working: Map<number, Working>): Promise<boolean> {
   const orgs = new Set<string>();
   for (const w of working.values()) orgs.add(w.row.organization_id);
-  if (orgs.size === 0) return false;
-  const rows = await runPrebuilt(
-    tctx.tx,
-    'SELECT 1 AS found FROM webhooks WHERE enabled = 1 AND organization_id IN (SELECT value FROM json_each(?)) LIMIT 1',
-    [JSON.stringify([...orgs])],
-  );
-  return rows.length > 0;
+  return (await enabledWebhooks(tctx, [...orgs])).length > 0;
 }
 
 async function attachWholeOrders(tctx: TxCtx, working: Map<number, Working>): Promise<void> {

@@ -63,20 +63,33 @@ const enabledWebhooksOf = compiledQuery((db, p: Params<{ organizationId: string 
   db.selectFrom('webhooks').select(['id', 'organization_id', 'events']).where('organization_id', '=', p.organizationId).where('enabled', '=', 1),
 );
 
+export interface EnabledWebhook {
+  id: string;
+  organizationId: string;
+  /** The event types it subscribes to; empty: all of them. */
+  types: string[];
+}
+
+/** The enabled webhooks of these organizations: who receives an event written now. */
+export async function enabledWebhooks(tctx: TxCtx, organizationIds: readonly string[]): Promise<EnabledWebhook[]> {
+  if (organizationIds.length === 0) return [];
+  const rows =
+    organizationIds.length === 1
+      ? (await enabledWebhooksOf.execute(tctx.tx, { organizationId: organizationIds[0] })).rows
+      : await tctx.tx
+          .selectFrom('webhooks')
+          .select(['id', 'organization_id', 'events'])
+          .where('organization_id', 'in', organizationIds)
+          .where('enabled', '=', 1)
+          .execute();
+  return rows.map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
+}
+
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   const orgs = events.every((e) => e.organizationId === events[0].organizationId)
     ? [events[0].organizationId]
     : [...new Set(events.map((e) => e.organizationId))];
-  const rows =
-    orgs.length === 1
-      ? (await enabledWebhooksOf.execute(tctx.tx, { organizationId: orgs[0] })).rows
-      : await tctx.tx
-          .selectFrom('webhooks')
-          .select(['id', 'organization_id', 'events'])
-          .where('organization_id', 'in', orgs)
-          .where('enabled', '=', 1)
-          .execute();
-  const webhooks = rows.map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
+  const webhooks = await enabledWebhooks(tctx, orgs);
   if (webhooks.length === 0) return;
   const subscribed = events.map((e) =>
     webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
