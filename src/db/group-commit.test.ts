@@ -13,6 +13,10 @@ async function withDb(fn: (db: ReturnType<typeof openDatabase>) => Promise<void>
   }
 }
 
+/** Each settled unit as its value, or its error's message. */
+const messages = (outcomes: PromiseSettledResult<unknown>[]) =>
+  outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message));
+
 const rows = async (db: ReturnType<typeof openDatabase>) =>
   (await sql<{ k: string; v: number }>`SELECT k, v FROM t ORDER BY k`.execute(db.kysely)).rows.map((r) => `${r.k}=${r.v}`);
 
@@ -27,7 +31,7 @@ test('concurrent transactions share one COMMIT, and a failing one rolls back onl
       });
     const outcomes = await Promise.allSettled([write('a'), write('b', true), write('c'), write('d', true), write('e')]);
     assert.deepEqual(
-      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+      messages(outcomes),
       ['a', 'unit b refused', 'c', 'unit d refused', 'e'],
     );
     assert.deepEqual(await rows(db), ['a=2', 'c=2', 'e=2']);
@@ -75,7 +79,7 @@ test('a unit that fails before writing is dropped from its group without the oth
       });
     const outcomes = await Promise.allSettled([unit('a'), unit('b', true), unit('c')]);
     assert.deepEqual(
-      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+      messages(outcomes),
       ['a', 'unit b not found', 'c'],
     );
     assert.deepEqual(Object.fromEntries(runs), { a: 1, b: 1, c: 1 });
@@ -95,7 +99,7 @@ test('a unit that fails after writing aborts its group: the units before it run 
       });
     const outcomes = await Promise.allSettled([unit('a'), unit('b', true), unit('c')]);
     assert.deepEqual(
-      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+      messages(outcomes),
       ['a', 'unit b refused', 'c'],
     );
     assert.deepEqual(Object.fromEntries(runs), { a: 2, b: 1, c: 1 });
