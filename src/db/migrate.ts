@@ -4,12 +4,14 @@ import type { Db } from './database.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
+import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
     '001-initial': { up: (k) => initial.up(k, db.kind) },
     '002-jobs-finished-index': { up: (k) => jobsFinishedIndex.up(k) },
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
+    '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
   };
 }
 

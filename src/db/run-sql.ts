@@ -24,5 +24,6 @@ export async function runSql<R>(db: Executor, text: string, values: readonly unk
   if (!handle) return db.executeQuery<R>(CompiledQuery.raw(text, values as unknown[]));
   const statement = handle.prepare(text);
   if (statement.reader) return { rows: statement.all(values) as R[] };
-  return { rows: [], numAffectedRows: BigInt(statement.run(values).changes) };
+  const { changes, lastInsertRowid } = statement.run(values);
+  return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
 }

@@ -1,7 +1,10 @@
 /** The order's history: one row per change (who, what changed from → to, when), written with the change. */
-import type { Executor } from '../db/database.ts';
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { OrderEventTable } from '../db/tables.ts';
 import type { TxCtx } from '../context.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
+import { runSql } from '../db/run-sql.ts';
 
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
@@ -47,12 +50,13 @@ export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promi
     );
     return;
   }
+  let lastId: bigint | undefined;
   if (entries.length === 1) {
     const [e] = entries;
-    await runPrebuilt(tctx.tx, INSERT_ONE_SQLITE, [e.orderId, e.organizationId, clientId, requestId, e.action, JSON.stringify(e.changes), now]);
-    return;
+    const params = [e.orderId, e.organizationId, clientId, requestId, e.action, JSON.stringify(e.changes), now];
+    lastId = (await runSql(tctx.tx, INSERT_ONE_SQLITE, params)).insertId;
   }
-  for (let from = 0; from < entries.length; from += BULK_ROWS) {
+  for (let from = 0; entries.length > 1 && from < entries.length; from += BULK_ROWS) {
     const chunk = entries.slice(from, from + BULK_ROWS);
     // The values every row shares are bound once: 4 values a row instead of 7 (3.0 vs 3.9 ms for 1,000 rows).
     const text = prebuilt(kind, `order_events-shared:${chunk.length}`, () =>
@@ -61,16 +65,49 @@ export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promi
     );
     const params: unknown[] = [clientId, requestId, now];
     for (const e of chunk) params.push(e.orderId, e.organizationId, e.action, JSON.stringify(e.changes));
-    await runPrebuilt(tctx.tx, text, params);
+    lastId = (await runSql(tctx.tx, text, params)).insertId;
   }
+  await indexHistoryBatch(tctx, Number(lastId));
 }
 
 /** A single entry (every change but the bulk ones): a plain one-row insert is the cheapest form. */
 const INSERT_ONE_SQLITE =
   'INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 
-export async function readHistory(db: Executor, orderId: string): Promise<OrderEventView[]> {
-  const rows = await db.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
+/**
+ * SQLite finds an order's history through `order_event_index`, filled a batch at a time (migration 004): one
+ * entry per event written at once dirtied a leaf page per changed order. Events past the batch are in the tail.
+ */
+const INDEX_BATCH = 1000;
+const indexedThrough = new WeakMap<Db, number>(); // this process's last look at the index's reach, per database
+
+async function indexHistoryBatch(tctx: TxCtx, lastId: number): Promise<void> {
+  const { db } = tctx.services;
+  let through = indexedThrough.get(db);
+  if (through === undefined) {
+    through = (await runPrebuilt<{ through: number }>(tctx.tx, INDEXED_THROUGH, []))[0].through;
+    indexedThrough.set(db, through);
+  }
+  if (lastId - through < INDEX_BATCH) return;
+  await runPrebuilt(tctx.tx, INDEX_TAIL, []);
+  await runPrebuilt(tctx.tx, 'UPDATE order_event_index_state SET indexed_through = (SELECT max(id) FROM order_events)', []);
+  indexedThrough.set(db, lastId);
+}
+
+const INDEXED_THROUGH = 'SELECT indexed_through AS through FROM order_event_index_state';
+// Sorted by order, the batch adds to each leaf once; the stored reach is read in SQL, so another process's batch counts.
+const INDEX_TAIL = `INSERT INTO order_event_index
+  SELECT order_id, id FROM order_events WHERE id > (${INDEXED_THROUGH}) ORDER BY order_id, id`;
+
+const READ_SQLITE = `SELECT e.* FROM order_event_index i JOIN order_events e ON e.id = i.event_id WHERE i.order_id = ?
+  UNION ALL SELECT * FROM order_events WHERE id > (${INDEXED_THROUGH}) AND order_id = ?
+  ORDER BY id`;
+
+export async function readHistory(db: Db, orderId: string): Promise<OrderEventView[]> {
+  const rows =
+    db.kind === 'sqlite'
+      ? await runPrebuilt<Selectable<OrderEventTable>>(db.kysely, READ_SQLITE, [orderId, orderId])
+      : await db.kysely.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
   return rows.map((r) => ({
     id: String(r.id),
     action: r.action,

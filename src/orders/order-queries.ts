@@ -66,5 +66,5 @@ export async function listOrders(
 
 /** The history of an order the caller has already been allowed to read. */
 export function orderHistory(ctx: Ctx, orderId: string): Promise<OrderEventView[]> {
-  return readHistory(ctx.services.db.kysely, orderId);
+  return readHistory(ctx.services.db, orderId);
 }
