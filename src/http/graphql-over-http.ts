@@ -109,6 +109,13 @@ export async function graphqlOverHttp(scope: FastifyInstance, opts: { path: stri
   const routeUrl = `${scope.prefix}${opts.path}`;
   // Fastify parses text/plain by default; a GraphQL request in it is not one (and is a CSRF-prone simple request).
   scope.removeContentTypeParser('text/plain');
+  // JSON can carry U+0000 only as the escape `\u0000`: a body whose text has none needs no walk of its variables.
+  const json = scope.getDefaultJsonParser('error', 'error');
+  const bodiesWithNul = new WeakSet<FastifyRequest>();
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).includes('\\u0000')) bodiesWithNul.add(request);
+    json(request, body as string, done);
+  });
 
   scope.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.url !== routeUrl) return undefined;
@@ -129,7 +136,8 @@ export async function graphqlOverHttp(scope: FastifyInstance, opts: { path: stri
     }
     const params = (request.method === 'POST' ? request.body : request.query) as Record<string, unknown>;
     const variables = typeof params.variables === 'string' ? JSON.parse(params.variables) : params.variables;
-    const nul = findNul(variables) ?? (NUL_ESCAPE.test(params.query as string) ? 'query' : undefined);
+    const mayHoldNul = request.method === 'GET' || bodiesWithNul.has(request);
+    const nul = (mayHoldNul ? findNul(variables) : undefined) ?? (NUL_ESCAPE.test(params.query as string) ? 'query' : undefined);
     if (nul) {
       // A value GraphQL accepts but the server cannot: a GraphQL error, 200 in application/json (SPEC §7).
       const status = negotiateMediaType(request.headers.accept) === GRAPHQL_RESPONSE_JSON ? 400 : 200;
