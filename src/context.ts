@@ -5,6 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from './db/database.ts';
 import type { Database } from './db/tables.ts';
+import type { OutboxEvent } from './webhooks/outbox.ts';
 
 export interface Actor {
   clientId: string;
@@ -38,6 +39,8 @@ export interface TxCtx extends Ctx {
   queuedJobs: boolean;
   /** Work to do at the end of the transaction, just before COMMIT (e.g. writing the outbox in one insert). */
   beforeCommit: (() => Promise<void>)[];
+  /** The events emitted so far, written just before COMMIT (webhooks/outbox.ts). */
+  outbox?: OutboxEvent[];
 }
 
 /** Runs `fn` in one database transaction; wakes the workers after commit if it queued jobs. */
@@ -45,7 +48,7 @@ export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<
   if ('tx' in ctx) return fn(ctx as TxCtx);
   let queued = false;
   const result = await ctx.services.db.transaction(async (tx) => {
-    const tctx: TxCtx = { ...ctx, tx, queuedJobs: false, beforeCommit: [] };
+    const tctx: TxCtx = { ...ctx, tx, queuedJobs: false, beforeCommit: [], outbox: undefined };
     const r = await fn(tctx);
     for (let i = 0; i < tctx.beforeCommit.length; i++) await tctx.beforeCommit[i]();
     queued = tctx.queuedJobs;

@@ -3,7 +3,7 @@
  * Each dialect is its own encapsulated Fastify context, so two schemas live side by side.
  */
 import fs from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import mercurius, { type IResolvers } from 'mercurius';
 import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
 import type { Ctx, Services } from '../context.ts';
@@ -34,8 +34,12 @@ export interface GraphQLEndpointOptions {
   rateLimiter?: RateLimiter;
 }
 
-/** A POST's variables, taken out of the body before Mercurius sees them (see the preHandler below). */
-const variablesOf = new WeakMap<FastifyRequest, Record<string, unknown>>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A POST's variables, taken out of the body before Mercurius sees them (see the preHandler below). */
+    graphqlVariables?: Record<string, unknown>;
+  }
+}
 
 export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOptions): Promise<void> {
   const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
@@ -56,7 +60,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
       scope.addHook('preHandler', (request, _reply, done) => {
         const body = request.body as { variables?: unknown } | undefined;
         if (request.method === 'POST' && body && typeof body.variables === 'object' && body.variables !== null) {
-          variablesOf.set(request, body.variables as Record<string, unknown>);
+          request.graphqlVariables = body.variables as Record<string, unknown>;
           body.variables = undefined; // not `delete`: that would turn the body into a slow dictionary object
         }
         done();
@@ -82,7 +86,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
             return Array.isArray(inner) ? (inner as GraphQLError[]) : [e as GraphQLError];
           });
           if (flat.some((e) => !e.path && e.message.startsWith('Variable "$'))) {
-            const body = { ...(request.body as object), variables: variablesOf.get(request) };
+            const body = { ...(request.body as object), variables: request.graphqlVariables };
             flat = explainVariableErrors(context.app.graphql.schema, body as never) ?? flat;
           }
           const errors = flat.map((e) => formatGraphQLError(e, request.id, request.log));
@@ -96,7 +100,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
       scope.graphql.addHook('preExecution', async (_schema, _document, context) => {
-        const variables = variablesOf.get(context.reply.request);
+        const variables = context.reply.request.graphqlVariables;
         return variables === undefined ? undefined : { variables };
       });
     },

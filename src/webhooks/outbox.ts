@@ -40,18 +40,15 @@ export interface DeliverPayload {
   eventId: number;
 }
 
-const pending = new WeakMap<TxCtx, OutboxEvent[]>();
-
 /**
  * Adds events to the transaction's outbox. They are written together just before COMMIT: one insert and one
  * webhook lookup per transaction, however many events its change produced, in the order they were emitted.
  */
 export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  let buffer = pending.get(tctx);
+  let buffer = tctx.outbox;
   if (!buffer) {
-    const created: OutboxEvent[] = [];
-    pending.set(tctx, created);
+    const created: OutboxEvent[] = (tctx.outbox = []);
     tctx.beforeCommit.push(() => writeEvents(tctx, created));
     buffer = created;
   }
