@@ -5,6 +5,7 @@ import type { Executor } from '../db/database.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { generateSecret, hashSecret } from './client-secrets.ts';
 import { isScope, parseScopes } from './scopes.ts';
+import { isoNow } from '../clock.ts';
 
 export interface Client {
   clientId: string;
@@ -52,7 +53,7 @@ export async function createClient(
       scopes: scopes.join(' '),
       access: JSON.stringify(access),
       revoked_at: null,
-      created_at: new Date().toISOString(),
+      created_at: isoNow(),
     })
     .execute();
   return { client_id: clientId, client_secret: secret, org_id: org.id, name: input.name.trim(), scopes, access };
@@ -93,7 +94,7 @@ export async function listClients(db: Executor, organizationId?: string): Promis
 export async function revokeClient(db: Executor, clientId: string): Promise<boolean> {
   const res = await db
     .updateTable('clients')
-    .set({ revoked_at: new Date().toISOString() })
+    .set({ revoked_at: isoNow() })
     .where('id', '=', clientId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

@@ -5,6 +5,7 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Executor } from '../db/database.ts';
+import { isoNow } from '../clock.ts';
 
 export const SIGNING_ALG = 'ES256';
 
@@ -27,7 +28,7 @@ async function generateKey(db: Executor): Promise<void> {
       alg: SIGNING_ALG,
       private_jwk: JSON.stringify(await exportJWK(privateKey)),
       public_jwk: JSON.stringify(publicJwk),
-      created_at: new Date().toISOString(),
+      created_at: isoNow(),
       retired_at: null,
     })
     .execute();
@@ -61,7 +62,7 @@ export async function rotateSigningKeys(db: Executor): Promise<string> {
   await generateKey(db);
   const retire = before.slice(1).map((r) => r.kid);
   if (retire.length) {
-    await db.updateTable('signing_keys').set({ retired_at: new Date().toISOString() }).where('kid', 'in', retire).execute();
+    await db.updateTable('signing_keys').set({ retired_at: isoNow() }).where('kid', 'in', retire).execute();
   }
   const newest = await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
   return newest.kid;

@@ -9,6 +9,7 @@ import { signEs256 } from './jwt-signer.ts';
 import type { Db } from '../db/database.ts';
 import type { Actor } from '../context.ts';
 import { loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
+import { isoNow } from '../clock.ts';
 
 export const AUDIENCE = 'ordergraph';
 const POLL_MS = 500;
@@ -164,7 +165,7 @@ export class TokenService {
   async revoke(token: string, byClientId: string): Promise<void> {
     const claims = await this.verifySignature(token);
     if (!claims || claims.client_id !== byClientId) return; // RFC 7009 §2.1: only the owner's tokens
-    const now = new Date().toISOString();
+    const now = isoNow();
     await this.db.kysely
       .insertInto('revoked_tokens')
       .values({ jti: claims.jti, expires_at: new Date(claims.exp * 1000).toISOString(), revoked_at: now })

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { isoNow } from '../clock.ts';
 
 export interface Job {
   id: number;
@@ -28,7 +29,7 @@ export interface NewJob {
 /** Queues jobs inside the caller's transaction; the workers are woken after it commits. */
 export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  const now = new Date().toISOString();
+  const now = isoNow();
   await tctx.tx
     .insertInto('jobs')
     .values(
@@ -101,7 +102,7 @@ export async function purgeFinishedJobs(db: Executor, ageMs: number): Promise<vo
 
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */
 export async function completeJob(db: Executor, jobId: number): Promise<void> {
-  await markDone.execute(db, { id: jobId, finishedAt: new Date().toISOString() });
+  await markDone.execute(db, { id: jobId, finishedAt: isoNow() });
 }
 
 const markDone = compiledQuery((db, p: Params<{ id: number; finishedAt: string }>) =>
@@ -119,7 +120,7 @@ export async function retryJob(db: Executor, jobId: number, runAt: Date, error: 
 export async function failJob(db: Executor, jobId: number, error: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ state: 'failed', finished_at: new Date().toISOString(), locked_until: null, last_error: error.slice(0, 2000) })
+    .set({ state: 'failed', finished_at: isoNow(), locked_until: null, last_error: error.slice(0, 2000) })
     .where('id', '=', jobId)
     .execute();
 }

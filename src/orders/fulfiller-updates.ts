@@ -16,6 +16,7 @@ import { recordHistory, type FieldChanges, type HistoryEntry } from './order-his
 import { orderView, type LineStatus, type OrderRecord, type OrderRow } from './order-record.ts';
 import { loadBatch, writeLineStatuses, writeOrders, type OrderStatusRow, type ResultShape, type Working } from './fulfiller-bulk-store.ts';
 import { effectOf, isStatusCode, STATUS_CODES, transitionError } from './status-transitions.ts';
+import { isoNow } from '../clock.ts';
 
 export type { OrderStatusRow, ResultShape };
 
@@ -127,7 +128,7 @@ export async function updateFulfillerOrders(
     const working = await loadBatch(tctx, [...numbers], shape);
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
-    const now = new Date().toISOString();
+    const now = isoNow();
     const results = updates.map((u, i): OrderRecord | OrderStatusRow | DomainError => {
       if (!u) return badInput(`orders[${i}]`, 'must be an order, not null');
       const invalid = validate(u, i);

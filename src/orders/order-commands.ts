@@ -13,6 +13,7 @@ import { parseCreateInput, parseUpdateInput } from './order-input.ts';
 import { orderView, type OrderRecord, type OrderView } from './order-record.ts';
 import { applyPatch, cancelOrder, checkPatchReferences, checkVersion, merchantChangeRefusal, openOrder, orderEvents } from './order-changes.ts';
 import { insertOrder, linesOf, loadOrderForChange, loadOrderRowForChange, newOrderId, type OrderTarget } from './order-store.ts';
+import { isoNow } from '../clock.ts';
 
 export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> {
   const actor = requireScope(ctx, 'create_orders');
@@ -24,7 +25,7 @@ export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> 
 
   return withTransaction(ctx, async (tctx) => {
     await checkPatchReferences(tctx, organizationId, null, patch);
-    const now = new Date().toISOString();
+    const now = isoNow();
     const f = patch.fields;
     let record: OrderRecord = await insertOrder(
       tctx,

@@ -14,6 +14,7 @@ import { compiledQuery, type CompiledStatement, type Params } from '../db/compil
 import type { LineFields } from './order-input.ts';
 import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
 import { newRowId } from '../db/row-ids.ts';
+import { isoNow } from '../clock.ts';
 
 /**
  * The reference check before a write can lose a race to a concurrent transaction on PostgreSQL; the unique index
@@ -149,7 +150,7 @@ export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: Lin
 /** Writes changed columns, bumping the version; the version check makes a missed lock fail loudly. */
 export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>): Promise<OrderRow> {
   const version = row.version + 1;
-  const updatedAt = new Date().toISOString();
+  const updatedAt = isoNow();
   const next: Record<string, unknown> = { ...row, version, updated_at: updatedAt };
   const params: Record<string, unknown> = { version, updated_at: updatedAt, where_id: row.id, where_version: row.version };
   let columns = '';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { badInput } from '../errors/domain-error.ts';
 import type { Executor } from '../db/database.ts';
+import { isoNow } from '../clock.ts';
 
 export type OrganizationKind = 'MERCHANT' | 'SUPPLIER';
 
@@ -33,7 +34,7 @@ export async function createOrganization(
       name: org.name,
       kind: org.kind,
       default_supplier_id: org.defaultSupplierId,
-      created_at: new Date().toISOString(),
+      created_at: isoNow(),
     })
     .execute();
   return org;

@@ -12,6 +12,7 @@ import { enqueueJobs } from '../jobs/job-queue.ts';
 import { emitEvents } from '../webhooks/outbox.ts';
 import { newRowId } from '../db/row-ids.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { isoNow } from '../clock.ts';
 
 export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
 export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
@@ -71,7 +72,7 @@ export async function recordRequest(
   tctx: TxCtx,
   input: { orderId: string; organizationId: string; type: RequestType; state: RequestState; message: string; payload?: unknown },
 ): Promise<DispatchableRequestView> {
-  const now = new Date().toISOString();
+  const now = isoNow();
   const row: RequestRow = {
     id: newRowId(),
     organization_id: input.organizationId,
@@ -94,7 +95,7 @@ export async function recordRequest(
 
 /** Settles a PENDING request and reports the outcome by webhook. */
 export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPTED' | 'REJECTED', message: string): Promise<void> {
-  const completedAt = new Date().toISOString();
+  const completedAt = isoNow();
   const settled = await settlePending.execute(tctx.tx, { id: row.id, state, message, completedAt });
   if (Number(settled.numAffectedRows) === 0) return; // settled by an earlier run of the same job
   const view = requestView({ ...row, state, message, completed_at: completedAt });

@@ -9,6 +9,7 @@ import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { isoNow } from '../clock.ts';
 
 export const EVENT_TYPES = [
   'order/created',
@@ -109,7 +110,7 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
 
 /** Inserts the events in emission order, in prebuilt chunks; returns their ids in the same order. */
 async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[]> {
-  const now = new Date().toISOString();
+  const now = isoNow();
   const kind = tctx.services.db.kind;
   const ids: number[] = [];
   // Events of one change share their body function: build and serialize the body once.

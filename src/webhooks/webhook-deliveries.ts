@@ -13,6 +13,7 @@ import { decodeCursor, pageSize, toConnection, type Connection } from '../paging
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
 import { newRowId } from '../db/row-ids.ts';
+import { isoNow } from '../clock.ts';
 
 export interface WebhookDeliveryView {
   id: string;
@@ -71,7 +72,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
       duration_ms: a.durationMs,
       error: a.error === null ? null : a.error.slice(0, 1000),
       success: a.success ? 1 : 0,
-      created_at: new Date().toISOString(),
+      created_at: isoNow(),
     })
     .execute();
 }

@@ -20,6 +20,7 @@ import { postWebhook } from './webhook-http-client.ts';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
 import { messageIdFor, signatureHeader } from './webhook-signing.ts';
 import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
+import { isoNow } from '../clock.ts';
 
 const deliverySeconds = new client.Histogram({
   name: 'ordergraph_webhook_delivery_seconds',
@@ -159,7 +160,7 @@ export const webhookDeliveryHandler: JobHandler = {
           durationMs: result.durationMs,
           error,
         });
-        const now = new Date().toISOString();
+        const now = isoNow();
         if (result.ok) {
           // Conditional, so that a healthy webhook's deliveries do not all write (and lock) its row.
           await tctx.tx

@@ -15,6 +15,7 @@ import { DELIVER_JOB } from './outbox.ts';
 import { parseWebhookInput, parseWebhookUpdate } from './webhook-input.ts';
 import { webhookHealth, type WebhookHealth } from './webhook-health.ts';
 import { newSecret } from './webhook-signing.ts';
+import { isoNow } from '../clock.ts';
 
 export type WebhookRow = Selectable<WebhookTable>;
 
@@ -72,7 +73,7 @@ export async function loadWebhook(db: Executor, actor: Actor, id: string): Promi
 export async function stopPendingDeliveries(db: Executor, webhookId: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ state: 'done', finished_at: new Date().toISOString(), last_error: 'webhook deleted or disabled' })
+    .set({ state: 'done', finished_at: isoNow(), last_error: 'webhook deleted or disabled' })
     .where('state', '=', 'queued')
     .where('kind', '=', DELIVER_JOB)
     .where('queue_key', 'like', `wh:${webhookId}:%`)
@@ -92,7 +93,7 @@ export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookVi
     if (Number(count.n) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
       throw badInput('endpoint', `cannot be added: an organization has at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks`);
     }
-    const now = new Date().toISOString();
+    const now = isoNow();
     const row: WebhookRow = {
       id: randomUUID(),
       organization_id: organizationId,
