@@ -5,6 +5,7 @@ import type { OrderEventTable } from '../db/tables.ts';
 import type { TxCtx } from '../context.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
 import { runSql } from '../db/run-sql.ts';
+import { isoNow } from '../clock.ts';
 
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
@@ -27,7 +28,7 @@ export interface OrderEventView {
 /** Writes one history row per entry in one statement per 1,000 entries (bulk updates bring 1,000 at once). */
 export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const now = new Date().toISOString();
+  const now = isoNow();
   const clientId = tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null);
   const requestId = tctx.author ? tctx.author.requestId : tctx.requestId;
   const kind = tctx.services.db.kind;
@@ -67,7 +68,8 @@ export async function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promi
     for (const e of chunk) params.push(e.orderId, e.organizationId, e.action, JSON.stringify(e.changes));
     lastId = (await runSql(tctx.tx, text, params)).insertId;
   }
-  await indexHistoryBatch(tctx, Number(lastId));
+  const last = Number(lastId);
+  if (batchMayBeDue(tctx.services.db, last)) await indexHistoryBatch(tctx, last);
 }
 
 /** A single entry (every change but the bulk ones): a plain one-row insert is the cheapest form. */
@@ -80,6 +82,12 @@ const INSERT_ONE_SQLITE =
  */
 const INDEX_BATCH = 1000;
 const indexedThrough = new WeakMap<Db, number>(); // this process's last look at the index's reach, per database
+
+/** Checked before calling the batch's async function, which would cost every change a promise. */
+function batchMayBeDue(db: Db, lastId: number): boolean {
+  const through = indexedThrough.get(db);
+  return through === undefined || lastId - through >= INDEX_BATCH;
+}
 
 async function indexHistoryBatch(tctx: TxCtx, lastId: number): Promise<void> {
   const { db } = tctx.services;
