@@ -37,7 +37,8 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
   // One compilation per dialect (the adapter is shared by a Kysely instance and its transactions).
   const byAdapter = new WeakMap<object, Compiled>();
   return {
-    async execute(db, params) {
+    // Not async: it hands back runSql's promise rather than wrapping it in one more (two microtask hops each).
+    execute(db, params) {
       const executor = db.getExecutor();
       let compiled = byAdapter.get(executor.adapter);
       if (!compiled) {
