@@ -47,13 +47,12 @@ export interface DeliverPayload {
  */
 export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  let buffer = tctx.outbox;
-  if (!buffer) {
-    const created: OutboxEvent[] = (tctx.outbox = []);
+  if (!tctx.outbox) {
+    const created: OutboxEvent[] = [];
+    tctx.outbox = created;
     tctx.beforeCommit.push(() => writeEvents(tctx, created));
-    buffer = created;
   }
-  buffer.push(...events);
+  tctx.outbox.push(...events);
 }
 
 /** Every change looks its organization's webhooks up (one organization in all but bulk changes). */
