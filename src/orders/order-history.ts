@@ -78,8 +78,9 @@ const INSERT_ONE_SQLITE =
   'INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 
 /**
- * SQLite finds an order's history through `order_event_index`, filled a batch at a time (migration 004): one
- * entry per event written at once dirtied a leaf page per changed order. Events past the batch are in the tail.
+ * SQLite finds an order's history through `order_event_index`, filled a batch at a time (migration 004): an
+ * index entry written with each event dirtied one leaf page per changed order in every COMMIT. Events past the
+ * last batch are read from the table's tail.
  */
 const INDEX_BATCH = 1000;
 const indexedThrough = new WeakMap<Db, number>(); // this process's last look at the index's reach, per database

@@ -1,0 +1,112 @@
+/**
+ * A paired A/B of the DRAFT `orderUpdate` hot path between two checkouts: one `serve` per tree, both alive at
+ * once, loaded in alternating rounds (who goes first alternates too), so that the host's drift, which moves a
+ * single run by ±30 % here, hits both alike. Each pass reports the geometric mean of its per-round ratios; two
+ * passes, with the trees' places swapped, cancel any edge of one place over the other.
+ *
+ *   npm run bench:pair -- <tree A> [<tree B = this checkout>] [--rounds 16] [--round-ms 1000] [--connections 32]
+ *
+ * A tree is a checkout with its dependencies, e.g. `git worktree add /tmp/base <rev>` and
+ * `ln -s "$PWD/node_modules" /tmp/base/node_modules`. The same tree twice (an A/A run) shows the method's own
+ * spread.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoad } from './lib/load.ts';
+import { createOrders, fetchToken } from './lib/ordergraph-client.ts';
+import { Child, childEnv, freePort, REPO_ROOT } from './lib/processes.ts';
+import { ORDER_UPDATE } from './scenarios/order-update-draft.ts';
+
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '16' },
+    'round-ms': { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+if (positionals.length < 1) throw new Error('usage: npm run bench:pair -- <tree A> [<tree B>] [--rounds n]');
+const trees = [path.resolve(positionals[0]), path.resolve(positionals[1] ?? REPO_ROOT)];
+const rounds = Number(opt.rounds);
+const roundMs = Number(opt['round-ms']);
+const connections = Number(opt.connections);
+
+interface Side {
+  child: Child;
+  dir: string;
+  load(ms: number): Promise<{ rps: number; cpuUs: number }>;
+}
+
+/** `serve` from `tree` on a fresh SQLite data directory, with 64 DRAFT orders to update (as the bench does). */
+async function start(tree: string): Promise<Side> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-pair-'));
+  const port = await freePort();
+  const env = childEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn' });
+  const child = new Child(`serve (${tree})`, [path.join(tree, 'bin/ordergraph.js'), 'serve'], env).start();
+  const origin = `http://127.0.0.1:${port}`;
+  await child.waitUntil(async () => (await fetch(`${origin}/healthz`).catch(() => null))?.ok ?? false, 60_000);
+  const token = await fetchToken(origin, JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')).merchant);
+  const orders = await createOrders(origin, token, 64, 'DRAFT');
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  let n = 0;
+  const load = async (ms: number) => {
+    const r = await runLoad({
+      origin,
+      connections,
+      durationMs: ms,
+      serverPid: child.pid,
+      request: () => ({
+        path: '/graphql',
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: ORDER_UPDATE, variables: { input: { id: orders[n % 64], comment: `pair ${n++}` } } }),
+      }),
+      check: (status, text) => status === 200 && text.includes('"state":"ACCEPTED"'),
+    });
+    if (r.failed > 0) throw new Error(`${r.failed} failed requests against ${tree}: ${r.errors.join('; ')}`);
+    return { rps: r.rps, cpuUs: r.serverCpuUsPerRequest ?? Number.NaN };
+  };
+  return { child, dir, load };
+}
+
+const geomean = (xs: number[]) => Math.exp(xs.reduce((sum, x) => sum + Math.log(x), 0) / xs.length);
+
+/** One pass: `later` started second; per round, its requests/s and CPU a request over `earlier`'s. */
+async function pass(earlier: string, later: string): Promise<{ rps: number; cpu: number; wins: number }> {
+  console.log(`\npass: ${earlier} started first, ${later} second`);
+  const sides = [await start(earlier), await start(later)];
+  try {
+    for (const s of sides) await s.load(2000); // warm-up
+    const rps: number[] = [];
+    const cpu: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const got: { rps: number; cpuUs: number }[] = [];
+      for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) got[i] = await sides[i].load(roundMs);
+      const [a, b] = got;
+      rps.push(b.rps / a.rps);
+      cpu.push(b.cpuUs / a.cpuUs);
+      console.log(`  round ${r + 1}: first ${a.rps.toFixed(0)} req/s, ${a.cpuUs.toFixed(0)} µs/req   second ${b.rps.toFixed(0)} req/s, ${b.cpuUs.toFixed(0)} µs/req`);
+    }
+    return { rps: geomean(rps), cpu: geomean(cpu), wins: rps.filter((x) => x > 1).length };
+  } finally {
+    for (const s of sides) {
+      await s.child.stop();
+      fs.rmSync(s.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+// A pass can favour one of the two places by a few percent (A/A passes here gave 0.95–1.04), so each tree takes
+// each place once: pass 1 gives (B/A)·bias, pass 2 (A/B)·bias, and the square root of their quotient cancels it.
+const [a, b] = trees;
+const one = await pass(a, b);
+const two = await pass(b, a);
+console.log(`\nA = ${a}\nB = ${b}`);
+console.log(`pass 1 (B second): B/A ${one.rps.toFixed(3)}× req/s (B ahead in ${one.wins} of ${rounds} rounds)`);
+console.log(`pass 2 (A second): A/B ${two.rps.toFixed(3)}× req/s (A ahead in ${two.wins} of ${rounds} rounds)`);
+console.log(
+  `B/A: ${Math.sqrt(one.rps / two.rps).toFixed(3)}× the requests/s, ${Math.sqrt(one.cpu / two.cpu).toFixed(3)}× the server CPU a request` +
+    ` (start-order bias ${Math.sqrt(one.rps * two.rps).toFixed(3)})`,
+);
