@@ -93,12 +93,11 @@ function batchMayBeDue(db: Db, lastId: number): boolean {
 
 async function indexHistoryBatch(tctx: TxCtx, lastId: number): Promise<void> {
   const { db } = tctx.services;
-  let through = indexedThrough.get(db);
-  if (through === undefined) {
-    through = (await runPrebuilt<{ through: number }>(tctx.tx, INDEXED_THROUGH, []))[0].through;
-    indexedThrough.set(db, through);
+  if (!indexedThrough.has(db)) {
+    // This process's first look: take the stored mark, then ask again.
+    indexedThrough.set(db, (await runPrebuilt<{ through: number }>(tctx.tx, INDEXED_THROUGH, []))[0].through);
+    if (!batchMayBeDue(db, lastId)) return;
   }
-  if (lastId - through < INDEX_BATCH) return;
   await runPrebuilt(tctx.tx, INDEX_TAIL, []);
   await runPrebuilt(tctx.tx, MOVE_MARK, []);
   indexedThrough.set(db, lastId);
