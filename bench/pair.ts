@@ -16,8 +16,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './lib/load.ts';
 import { createOrders, fetchToken } from './lib/ordergraph-client.ts';
-import { Child, childEnv, freePort, REPO_ROOT } from './lib/processes.ts';
-import { ORDER_UPDATE } from './scenarios/order-update-draft.ts';
+import { REPO_ROOT, startServe, type Child } from './lib/processes.ts';
+import { DRAFT_ORDERS, draftUpdates } from './scenarios/order-update-draft.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,32 +39,15 @@ interface Side {
   load(ms: number): Promise<{ rps: number; cpuUs: number }>;
 }
 
-/** `serve` from `tree` on a fresh SQLite data directory, with 64 DRAFT orders to update (as the bench does). */
+/** `serve` from `tree` on a fresh SQLite data directory, with the bench's DRAFT orders to update. */
 async function start(tree: string): Promise<Side> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-pair-'));
-  const port = await freePort();
-  const env = childEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn' });
-  const child = new Child(`serve (${tree})`, [path.join(tree, 'bin/ordergraph.js'), 'serve'], env).start();
-  const origin = `http://127.0.0.1:${port}`;
-  await child.waitUntil(async () => (await fetch(`${origin}/healthz`).catch(() => null))?.ok ?? false, 60_000);
+  const { child, origin } = await startServe({ dataDir: dir, bin: path.join(tree, 'bin/ordergraph.js') });
   const token = await fetchToken(origin, JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')).merchant);
-  const orders = await createOrders(origin, token, 64, 'DRAFT');
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  let n = 0;
+  const orders = await createOrders(origin, token, DRAFT_ORDERS, 'DRAFT');
+  let loads = 0;
   const load = async (ms: number) => {
-    const r = await runLoad({
-      origin,
-      connections,
-      durationMs: ms,
-      serverPid: child.pid,
-      request: () => ({
-        path: '/graphql',
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query: ORDER_UPDATE, variables: { input: { id: orders[n % 64], comment: `pair ${n++}` } } }),
-      }),
-      check: (status, text) => status === 200 && text.includes('"state":"ACCEPTED"'),
-    });
+    const r = await runLoad({ origin, connections, durationMs: ms, serverPid: child.pid, ...draftUpdates(token, orders, `pair ${loads++}`) });
     if (r.failed > 0) throw new Error(`${r.failed} failed requests against ${tree}: ${r.errors.join('; ')}`);
     return { rps: r.rps, cpuUs: r.serverCpuUsPerRequest ?? Number.NaN };
   };

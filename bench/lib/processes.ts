@@ -147,12 +147,14 @@ export interface ServeOptions {
   nodeFlags?: string[];
   /** Extra environment, e.g. ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true (ORDERGRAPH_* of the bench's own env is not passed). */
   env?: Record<string, string>;
+  /** Another checkout's `bin/ordergraph.js` (bench:pair); default this one's. */
+  bin?: string;
 }
 
 /** `node bin/ordergraph.js serve` on a free loopback port, LOG_LEVEL=warn, ready when /healthz answers. */
 export async function startServe(opts: ServeOptions): Promise<{ child: Child; origin: string }> {
   const port = await freePort();
-  const args = [...(opts.nodeFlags ?? []), ORDERGRAPH_BIN, 'serve', ...(opts.noWorkers ? ['--no-workers'] : [])];
+  const args = [...(opts.nodeFlags ?? []), opts.bin ?? ORDERGRAPH_BIN, 'serve', ...(opts.noWorkers ? ['--no-workers'] : [])];
   const env = childEnv({
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -6,10 +6,24 @@
  * PostgreSQL, row locks on one order do not serialise the run.
  */
 import { createOrders } from '../lib/ordergraph-client.ts';
+import type { LoadRequest } from '../lib/load.ts';
 import { httpRow, type Scenario } from './types.ts';
 
-const DRAFT_ORDERS = 64;
+export const DRAFT_ORDERS = 64;
 export const ORDER_UPDATE = 'mutation($input: OrderInput!) { orderUpdate(input: $input) { id state } }';
+
+/** The load: DRAFT updates spread over `orders`, each setting a new comment (`label` keeps loads apart). */
+export function draftUpdates(token: string, orders: string[], label: string) {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  return {
+    request: (i: number): LoadRequest => ({
+      path: '/graphql',
+      headers,
+      body: JSON.stringify({ query: ORDER_UPDATE, variables: { input: { id: orders[i % orders.length], comment: `bench ${label} ${i}` } } }),
+    }),
+    check: (status: number, text: string) => status === 200 && text.includes('"state":"ACCEPTED"') && !text.includes('"errors"'),
+  };
+}
 
 export const orderUpdateDraft: Scenario = {
   id: 'orderUpdate',
@@ -19,18 +33,7 @@ export const orderUpdateDraft: Scenario = {
   async run(env) {
     const server = await env.server();
     const orders = await createOrders(server.origin, server.merchantToken, DRAFT_ORDERS, 'DRAFT');
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${server.merchantToken}` };
-    const measured = await env.compare(server, (phase) => ({
-      request: (i) => ({
-        path: '/graphql',
-        headers,
-        body: JSON.stringify({
-          query: ORDER_UPDATE,
-          variables: { input: { id: orders[i % orders.length], comment: `bench ${phase} ${i}` } },
-        }),
-      }),
-      check: (status, text) => status === 200 && text.includes('"state":"ACCEPTED"') && !text.includes('"errors"'),
-    }));
+    const measured = await env.compare(server, (phase) => draftUpdates(server.merchantToken, orders, phase));
     return [httpRow(this, env.dbKind, measured, { details: { orders: orders.length } })];
   },
 };
