@@ -81,6 +81,35 @@ export interface OrderLineTable {
   price: number | null;
   vat_rate: number | null;
   status: string;
+  /** The delivery order the line is part of, once the order is opened. */
+  delivery_order_id: string | null;
+  /** The supplier the merchant routed this line to (else the order's, else the merchant's default). */
+  supplier_id: string | null;
+  /** Units shipped. */
+  fulfilled_quantity: Generated<number>;
+}
+
+/** One supplier's part of an opened order (migration 006). */
+export interface DeliveryOrderTable {
+  id: string;
+  /** The fulfiller's order id: the order's number for a single-supplier order, else a fresh one from the same sequence. */
+  number: number;
+  order_id: string;
+  organization_id: string;
+  supplier_id: string;
+  state: 'PENDING' | 'OPENED' | 'COMPLETED' | 'REJECTED';
+  status: number;
+  locked: number;
+  shipping_carrier: string | null;
+  shipping_method: string | null;
+  shipping_tracking: string | null;
+  reason: string | null;
+  reason_code: string | null;
+  /** The delivery order that replaced this REJECTED one; set, it no longer counts in the roll-up. */
+  rerouted_to: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface OrderEventTable {
@@ -93,6 +122,8 @@ export interface OrderEventTable {
   /** JSON: { field: { from, to } }. */
   changes: string;
   created_at: string;
+  /** Set when the change was one of a delivery order's. */
+  delivery_order_id: Generated<string | null>;
 }
 
 export interface DispatchableRequestTable {
@@ -184,6 +215,7 @@ export interface Database {
   revoked_tokens: RevokedTokenTable;
   orders: OrderTable;
   order_lines: OrderLineTable;
+  delivery_orders: DeliveryOrderTable;
   order_events: OrderEventTable;
   dispatchable_requests: DispatchableRequestTable;
   jobs: JobTable;

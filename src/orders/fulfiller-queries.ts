@@ -1,11 +1,15 @@
-/** Reading orders as a fulfiller: OPENED and COMPLETED orders of organizations the token may act on. */
-import { sql } from 'kysely';
+/**
+ * Reading orders as a fulfiller: its delivery orders (SPEC §5/§8), each with its order (delivery address,
+ * references) and only its own lines, for organizations the token may act on.
+ */
 import type { Ctx } from '../context.ts';
+import type { Executor } from '../db/database.ts';
 import { requireScope } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import type { OrderRecord } from './order-record.ts';
 import { loadLines } from './order-store.ts';
 import { fulfillerMayAccess } from './fulfiller-updates.ts';
+import type { DeliveryOrderRow } from '../fulfilment/delivery-order-store.ts';
 
 export interface FulfillerOrderFilter {
   ids?: number[] | null;
@@ -15,11 +19,29 @@ export interface FulfillerOrderFilter {
   afterId?: number | null;
 }
 
+/** A delivery order with its order; `order.lines` holds only the delivery order's lines. */
+export interface FulfillerOrderRecord {
+  deliveryOrder: DeliveryOrderRow;
+  order: OrderRecord;
+}
+
 const MAX_LIMIT = 500;
 /** Bounds the SQL parameters one filter may add (SQLite and PostgreSQL both cap them). */
 const MAX_FILTER_VALUES = 5000;
 
-export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Promise<OrderRecord[]> {
+async function withOrders(db: Executor, rows: DeliveryOrderRow[]): Promise<FulfillerOrderRecord[]> {
+  if (rows.length === 0) return [];
+  const orderIds = [...new Set(rows.map((r) => r.order_id))];
+  const orders = await db.selectFrom('orders').selectAll().where('id', 'in', orderIds).execute();
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  const lines = await loadLines(db, orderIds);
+  return rows.map((d) => ({
+    deliveryOrder: d,
+    order: { row: byId.get(d.order_id)!, lines: lines.get(d.order_id)!.filter((l) => l.delivery_order_id === d.id) },
+  }));
+}
+
+export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Promise<FulfillerOrderRecord[]> {
   const actor = requireScope(ctx, 'order-it.order-manager.view');
   const limit = f.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badInput('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
@@ -27,13 +49,8 @@ export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Pr
     if (list && list.length > MAX_FILTER_VALUES) throw badInput(field, `must list at most ${MAX_FILTER_VALUES} values`);
   }
   const orgs = [...actor.organizationIds];
-  let q = ctx.services.db.kysely
-    .selectFrom('orders')
-    .selectAll()
-    .where('organization_id', 'in', orgs)
-    .where('supplier_id', 'in', orgs)
-    // Literals, not parameters: the predicate of the partial index orders_supplier_updated (migration 003).
-    .where(sql<boolean>`state IN ('OPENED', 'COMPLETED')`);
+  const db = ctx.services.db.kysely;
+  let q = db.selectFrom('delivery_orders').selectAll().where('organization_id', 'in', orgs).where('supplier_id', 'in', orgs);
   // An empty list asks for nothing, not for everything.
   if (f.ids?.length === 0 || f.status?.length === 0) return [];
   if (f.ids) q = q.where('number', 'in', f.ids);
@@ -44,16 +61,13 @@ export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Pr
     q = q.where('updated_at', '>=', new Date(t).toISOString());
   }
   if (f.afterId != null) q = q.where('number', '>', f.afterId);
-  const rows = await q.orderBy('number').limit(limit).execute();
-  const lines = await loadLines(ctx.services.db.kysely, rows.map((r) => r.id));
-  return rows.map((row) => ({ row, lines: lines.get(row.id)! }));
+  return withOrders(db, await q.orderBy('number').limit(limit).execute());
 }
 
-export async function getFulfillerOrder(ctx: Ctx, number: number): Promise<OrderRecord> {
+export async function getFulfillerOrder(ctx: Ctx, number: number): Promise<FulfillerOrderRecord> {
   requireScope(ctx, 'order-it.order-manager.view');
   const db = ctx.services.db.kysely;
-  const row = await db.selectFrom('orders').selectAll().where('number', '=', number).executeTakeFirst();
+  const row = await db.selectFrom('delivery_orders').selectAll().where('number', '=', number).executeTakeFirst();
   if (!row || !fulfillerMayAccess(ctx, row)) throw notFound('order', number);
-  const lines = (await loadLines(db, [row.id])).get(row.id)!;
-  return { row, lines };
+  return (await withOrders(db, [row]))[0];
 }

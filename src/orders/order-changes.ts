@@ -11,10 +11,17 @@ import { findOrganization, requireSupplier } from '../organizations/organization
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory, type FieldChanges } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
-import { FIELD_COLUMNS, lineView, orderView, type OrderRecord } from './order-record.ts';
+import { FIELD_COLUMNS, lineFields, orderView, type OrderRecord } from './order-record.ts';
 import { linesOf, replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
-import { statusName } from './status-transitions.ts';
-import { statusChange } from './status-change.ts';
+import { STATUS, statusName } from './status-transitions.ts';
+import { isoNow } from '../clock.ts';
+import { openDeliveryOrders } from '../fulfilment/open-delivery-orders.ts';
+import { deliveryOrderEvent } from '../fulfilment/delivery-order-view.ts';
+import { deliveryOrderChange } from '../fulfilment/delivery-order-change.ts';
+import { writeDeliveryOrderChanges, type DeliveryOrderWrite } from '../fulfilment/delivery-order-writes.ts';
+import { deliveryOrderRecords } from '../fulfilment/delivery-order-store.ts';
+import { isLive } from '../fulfilment/roll-up.ts';
+import { assignOpenedLines } from '../fulfilment/replace-opened-lines.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -44,6 +51,11 @@ export async function checkPatchReferences(tctx: TxCtx, organizationId: string, 
     }
   }
   if (patch.fields.supplierId) await requireSupplier(tctx.tx, patch.fields.supplierId, 'supplierId');
+  const lines = patch.lines ?? [];
+  for (let i = 0; i < lines.length; i++) {
+    const supplierId = lines[i].supplierId;
+    if (supplierId) await requireSupplier(tctx.tx, supplierId, `lines[${i}].supplierId`);
+  }
 }
 
 /** An order whose lines may not have been read: a change that leaves them alone reads them only for event bodies. */
@@ -84,14 +96,12 @@ export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: Or
   let lines = record.lines;
   if (patch.lines) {
     lines ??= await linesOf(tctx, row.id);
-    const current = lines.map((l) => {
-      const { id: _id, status: _status, ...fields } = lineView(l);
-      return fields;
-    });
+    const current = lines.map(lineFields);
     if (!same(current, patch.lines)) {
       changes.lines = { from: current, to: patch.lines };
       const status = row.state === 'DRAFT' ? 'PENDING' : 'ACCEPTED';
       lines = await replaceLines(tctx, row.id, row.organization_id, patch.lines, status);
+      if (row.state === 'OPENED') lines = await assignOpenedLines(tctx, row, lines);
     }
   }
   if (Object.keys(changes).length === 0) return;
@@ -100,57 +110,63 @@ export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: Or
   await emitEvents(tctx, emit(tctx, updated, 'order/updated'));
 }
 
-/** Opens a DRAFT order: routes it to its supplier (its own, or the merchant's default) at status 1 Received. */
+/**
+ * Opens a DRAFT order: splits it into delivery orders, one per supplier (fulfilment/open-delivery-orders.ts), at
+ * status 1 Received. A single-supplier order's opening is one history row, shared with its delivery order.
+ */
 export async function openOrder(tctx: TxCtx, record: OrderRecord): Promise<OrderRecord> {
   const { row } = record;
   if (row.state !== 'DRAFT') return record;
-  let supplierId = row.supplier_id;
-  if (!supplierId) supplierId = (await findOrganization(tctx.tx, row.organization_id))?.defaultSupplierId ?? null;
-  if (!supplierId) {
-    throw badInput('supplierId', 'is needed to open the order: set it on the order or give the merchant a default supplier');
-  }
-  const updatedRow = await updateOrderRow(tctx, row, { state: 'OPENED', status: 1, supplier_id: supplierId });
-  await setLineStatus(tctx, [row.id], 'ACCEPTED');
-  const updated: OrderRecord = { row: updatedRow, lines: record.lines.map((l) => ({ ...l, status: 'ACCEPTED' })) };
+  const defaultSupplierId = (await findOrganization(tctx.tx, row.organization_id))?.defaultSupplierId ?? null;
+  const opened = await openDeliveryOrders(tctx, record, defaultSupplierId, isoNow());
+  const single = opened.deliveryOrders.length === 1;
+  const supplierId = single ? opened.deliveryOrders[0].row.supplier_id : (row.supplier_id ?? defaultSupplierId);
+  const set: Updateable<OrderTable> = { state: 'OPENED', status: STATUS.RECEIVED, supplier_id: supplierId };
+  const updatedRow = await updateOrderRow(tctx, row, set, 1 + opened.history.length);
+  const updated: OrderRecord = { row: updatedRow, lines: opened.lines };
   await recordHistory(tctx, [
     {
       orderId: row.id,
       organizationId: row.organization_id,
+      deliveryOrderId: single ? opened.deliveryOrders[0].row.id : null,
       action: 'opened',
       changes: {
         state: { from: row.state, to: 'OPENED' },
-        status: { from: row.status, to: 1 },
+        status: { from: row.status, to: STATUS.RECEIVED },
         ...(row.supplier_id !== supplierId ? { supplierId: { from: row.supplier_id, to: supplierId } } : {}),
       },
     },
+    ...opened.history,
   ]);
-  await emitEvents(tctx, emit(tctx, updated, 'order/opened', 'order/status-changed'));
+  await emitEvents(tctx, [
+    ...emit(tctx, updated, 'order/opened', 'order/status-changed'),
+    ...opened.deliveryOrders.map((d) => deliveryOrderEvent('delivery-order/created', d)),
+  ]);
   return updated;
 }
 
 /**
- * Moves the fulfilment status (merchant side: cancel 128, request fulfilment 512) with its effect on lines and
- * state. Refuses moves the transition table forbids.
+ * Moves the fulfilment status on the merchant's side (cancel 128, request fulfilment 512) of every delivery order
+ * still in progress, and rolls the order up. A cancel also closes a REJECTED delivery order not yet rerouted.
+ * Refuses a move the transition table forbids for one of them.
  */
 export async function moveStatus(tctx: TxCtx, record: OrderRecord, status: number, action: string): Promise<OrderRecord> {
-  const { row } = record;
-  const outcome = statusChange(row, { status }, action);
-  if (outcome instanceof DomainError) throw outcome;
-  if (!outcome) return record;
-  const set: Updateable<OrderTable> = { status };
-  if (outcome.row.locked !== row.locked) set.locked = outcome.row.locked;
-  if (outcome.row.state !== row.state) set.state = outcome.row.state;
-  const updatedRow = await updateOrderRow(tctx, row, set);
-  const { lineStatus } = outcome;
-  let lines = record.lines;
-  if (lineStatus) {
-    await setLineStatus(tctx, [row.id], lineStatus);
-    lines = lines.map((l) => ({ ...l, status: lineStatus }));
+  const all = await deliveryOrderRecords(tctx.tx, record);
+  const writes: DeliveryOrderWrite[] = [];
+  for (const current of all) {
+    const d = current.row;
+    if (!isLive(d) || d.state === 'COMPLETED') continue;
+    if (d.state === 'REJECTED') {
+      if (status !== STATUS.CANCELLED) continue;
+      const outcome = { row: { ...d, state: 'COMPLETED' as const, status }, changes: { state: { from: d.state, to: 'COMPLETED' }, status: { from: d.status, to: status } }, lineStatus: 'CANCELED' as const, action, events: ['delivery-order/completed' as const] };
+      writes.push({ current, outcome });
+      continue;
+    }
+    const outcome = deliveryOrderChange(d, { status }, action);
+    if (outcome instanceof DomainError) throw outcome;
+    if (outcome) writes.push({ current, outcome });
   }
-  const updated: OrderRecord = { row: updatedRow, lines };
-  await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: outcome.action, changes: outcome.changes }]);
-  await emitEvents(tctx, emit(tctx, updated, ...outcome.events));
-  return updated;
+  return (await writeDeliveryOrderChanges(tctx, record, all, writes)).order;
 }
 
 /** Cancels an order at once: DRAFT orders straight to COMPLETED, OPENED ones through status 128. */
@@ -172,15 +188,26 @@ export async function cancelOrder(tctx: TxCtx, record: OrderRecord): Promise<Ord
   return updated;
 }
 
-/** Why a merchant change of this order must be refused, or undefined. */
-export function merchantChangeRefusal(record: OrderRecord): string | undefined {
+/**
+ * Why a merchant change of this order must be refused, or undefined. `deliveryOrderNumbers` (delivery order id →
+ * number) lets the message name each started line's delivery order.
+ */
+export function merchantChangeRefusal(record: OrderRecord, deliveryOrderNumbers?: ReadonlyMap<string, number>): string | undefined {
   const { row, lines } = record;
   if (row.state === 'COMPLETED') {
     return `the order is COMPLETED (status ${row.status} ${statusName(row.status)}) and can no longer be changed`;
   }
-  const started = lines.map((l, i) => [l, i + 1] as const).filter(([l]) => l.status === 'IN_PROGRESS' || l.status === 'FULFILLED');
+  const started = lines
+    .map((l, i) => [l, i + 1] as const)
+    .filter(([l]) => l.status === 'IN_PROGRESS' || l.status === 'PARTIALLY_FULFILLED' || l.status === 'FULFILLED');
   if (row.locked === 1 || started.length > 0) {
-    const which = started.length ? ` for line(s) ${started.map(([, n]) => n).join(', ')}` : '';
+    const parts = new Map<string, number[]>();
+    for (const [l, n] of started) {
+      const number = l.delivery_order_id ? deliveryOrderNumbers?.get(l.delivery_order_id) : undefined;
+      const key = number === undefined ? '' : ` of delivery order ${number}`;
+      parts.set(key, [...(parts.get(key) ?? []), n]);
+    }
+    const which = started.length ? ` for ${[...parts].map(([k, ns]) => `line(s) ${ns.join(', ')}${k}`).join(' and ')}` : '';
     return `production has started${which} (status ${row.status} ${statusName(row.status)}); the order can no longer be changed`;
   }
   return undefined;

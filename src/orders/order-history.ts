@@ -12,10 +12,13 @@ export interface HistoryEntry {
   organizationId: string;
   action: string;
   changes: FieldChanges;
+  /** Set for a change of one delivery order (it counts in that delivery order's history and version too). */
+  deliveryOrderId?: string | null;
 }
 
 export interface OrderEventView {
   id: string;
+  deliveryOrderId: string | null;
   action: string;
   clientId: string | null;
   requestId: string | null;
@@ -28,7 +31,7 @@ export function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promise<voi
   if (entries.length === 0) return undefined;
   const clientId = tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null);
   const requestId = tctx.author ? tctx.author.requestId : tctx.requestId;
-  const rows = entries.map((e) => ({ orderId: e.orderId, organizationId: e.organizationId, action: e.action, changes: JSON.stringify(e.changes) }));
+  const rows = entries.map((e) => ({ orderId: e.orderId, organizationId: e.organizationId, action: e.action, changes: JSON.stringify(e.changes), deliveryOrderId: e.deliveryOrderId ?? null }));
   return insertHistoryRows(tctx.services.db, tctx.tx, rows, { clientId, requestId, now: isoNow() });
 }
 
@@ -36,6 +39,7 @@ export async function readHistory(db: Db, orderId: string): Promise<OrderEventVi
   const rows = await readHistoryRows(db, orderId);
   return rows.map((r) => ({
     id: String(r.id),
+    deliveryOrderId: r.delivery_order_id,
     action: r.action,
     clientId: r.client_id,
     requestId: r.request_id,

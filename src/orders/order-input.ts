@@ -25,6 +25,8 @@ export interface LineFields {
   quantity: number;
   price: number | null;
   vatRate: number | null;
+  /** The supplier this line goes to (else the order's, else the merchant's default). */
+  supplierId: string | null;
 }
 
 /** Scalar order fields a merchant may set, by their API names. */
@@ -87,6 +89,7 @@ const lineSchema = z
       .refine((n) => Number.isInteger(n) && n > 0, { message: 'must be a positive integer' }),
     price: nullable(money),
     vatRate: nullable(money),
+    supplierId: nullable(z.string().uuid({ message: 'must be a UUID' })),
   })
   .strict();
 
@@ -154,6 +157,7 @@ function linesOf(lines: z.output<typeof lineSchema>[]): LineFields[] {
     quantity: l.quantity,
     price: l.price ?? null,
     vatRate: l.vatRate ?? null,
+    supplierId: l.supplierId ?? null,
   }));
 }
 

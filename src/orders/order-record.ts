@@ -9,7 +9,7 @@ import { statusName } from './status-transitions.ts';
 
 export type OrderRow = Selectable<OrderTable>;
 export type LineRow = Selectable<OrderLineTable>;
-export type LineStatus = 'PENDING' | 'ACCEPTED' | 'IN_PROGRESS' | 'FULFILLED' | 'CANCELED';
+export type LineStatus = 'PENDING' | 'ACCEPTED' | 'IN_PROGRESS' | 'PARTIALLY_FULFILLED' | 'FULFILLED' | 'CANCELED' | 'REJECTED';
 
 export interface OrderRecord {
   row: OrderRow;
@@ -19,6 +19,8 @@ export interface OrderRecord {
 export interface OrderLineView extends LineFields {
   id: string;
   status: LineStatus;
+  deliveryOrderId: string | null;
+  fulfilledQuantity: number;
 }
 
 export interface OrderView extends Required<OrderFields> {
@@ -56,6 +58,11 @@ export const FIELD_COLUMNS = {
   comment: 'comment',
 } as const satisfies Record<keyof OrderFields, keyof OrderRow>;
 
+/** The fields of a line a merchant sets (what an update's `lines` is compared with). */
+export function lineFields(l: LineRow): LineFields {
+  return { sku: l.sku, label: l.label, quantity: l.quantity, price: l.price, vatRate: l.vat_rate, supplierId: l.supplier_id };
+}
+
 export function lineView(l: LineRow): OrderLineView {
   return {
     id: String(l.id),
@@ -64,7 +71,10 @@ export function lineView(l: LineRow): OrderLineView {
     quantity: l.quantity,
     price: l.price,
     vatRate: l.vat_rate,
+    supplierId: l.supplier_id,
     status: l.status as LineStatus,
+    deliveryOrderId: l.delivery_order_id,
+    fulfilledQuantity: l.fulfilled_quantity,
   };
 }
 

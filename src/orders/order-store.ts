@@ -110,6 +110,7 @@ export async function replaceLines(
         quantity: l.quantity,
         price: l.price,
         vat_rate: l.vatRate,
+        supplier_id: l.supplierId,
         status,
       })),
     )
@@ -123,9 +124,12 @@ export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: Lin
   await tctx.tx.updateTable('order_lines').set({ status }).where('order_id', 'in', orderIds).execute();
 }
 
-/** Writes changed columns, bumping the version; the version check makes a missed lock fail loudly. */
-export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>): Promise<OrderRow> {
-  const version = row.version + 1;
+/**
+ * Writes changed columns, bumping the version by the number of history rows the change writes (one, unless a
+ * split order's opening adds one per delivery order); the version check makes a missed lock fail loudly.
+ */
+export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>, versionStep = 1): Promise<OrderRow> {
+  const version = row.version + versionStep;
   const updatedAt = isoNow();
   const next: Record<string, unknown> = { ...row, version, updated_at: updatedAt };
   const params: Record<string, unknown> = { version, updated_at: updatedAt, where_id: row.id, where_version: row.version };

@@ -10,7 +10,7 @@ import type { LineStatus, OrderRow } from './order-record.ts';
 import { effectOf, transitionError } from './status-transitions.ts';
 
 /** The columns a status change reads and writes. */
-export type StatusColumns = Pick<OrderRow, 'state' | 'status' | 'locked' | 'shipping_carrier' | 'shipping_method' | 'shipping_tracking'>;
+export type StatusColumns = Pick<OrderRow, 'status' | 'locked' | 'shipping_carrier' | 'shipping_method' | 'shipping_tracking'> & { state: string };
 
 export interface StatusChangeInput {
   status?: number | null;

@@ -12,6 +12,7 @@ import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder }
 import { loadOrderForChange } from '../orders/order-store.ts';
 import { canTransition, statusName } from '../orders/status-transitions.ts';
 import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
+import { deliveryOrderRecords } from '../fulfilment/delivery-order-store.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow, type RequestType } from './dispatchable-requests.ts';
 
 const MAX_ATTEMPTS = 10;
@@ -40,8 +41,12 @@ async function apply(tctx: TxCtx, type: RequestType, record: OrderRecord, payloa
 }
 
 /** Merchant edits stop once production starts; opening and fulfilment requests only need a live order. */
-function refusal(type: RequestType, record: OrderRecord): string | undefined {
-  if (type === 'ORDER_UPDATE' || type === 'CANCEL' || record.row.state === 'COMPLETED') return merchantChangeRefusal(record);
+async function refusal(tctx: TxCtx, type: RequestType, record: OrderRecord): Promise<string | undefined> {
+  if (type === 'ORDER_UPDATE' || type === 'CANCEL' || record.row.state === 'COMPLETED') {
+    const numbers = new Map<string, number>();
+    if (record.row.locked === 1) for (const d of await deliveryOrderRecords(tctx.tx, record)) numbers.set(d.row.id, d.row.number);
+    return merchantChangeRefusal(record, numbers);
+  }
   return undefined;
 }
 
@@ -69,7 +74,7 @@ export const applyRequestHandler: JobHandler = {
           tctx.author = { clientId: row.client_id, requestId: row.request_id };
           const record = await loadOrderForChange(tctx, { id: row.order_id });
           const type = row.type as RequestType;
-          const refused = refusal(type, record);
+          const refused = await refusal(tctx, type, record);
           if (refused) await settleRequest(tctx, row, 'REJECTED', refused);
           else await settleRequest(tctx, row, 'ACCEPTED', await apply(tctx, type, record, JSON.parse(row.payload)));
         }

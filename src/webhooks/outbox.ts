@@ -19,6 +19,11 @@ export const EVENT_TYPES = [
   'order/completed',
   'request/accepted',
   'request/rejected',
+  'delivery-order/created',
+  'delivery-order/accepted',
+  'delivery-order/rejected',
+  'delivery-order/updated',
+  'delivery-order/completed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -29,7 +34,7 @@ export interface OutboxEvent {
   organizationId: string;
   orderId: string | null;
   /**
-   * Builds the body as it is at the time of the event (an Order or a DispatchableRequest). Called only when a
+   * Builds the body as it is at the time of the event (an Order, a DeliveryOrder or a DispatchableRequest). Called only when a
    * webhook subscribes to the event, before COMMIT; events of one change share one function, so the body is
    * built once. It may read (an order's lines, when the change did not load them).
    */

@@ -6,8 +6,9 @@ import type { Order, OrderItem, Resolvers } from './schema-types.ts';
 import { viewer } from '../viewer.ts';
 import type { OrderRecord } from '../../orders/order-record.ts';
 import { statusName } from '../../orders/status-transitions.ts';
-import { isWholeOrder, updateFulfillerOrders, type OrderStatusRow } from '../../orders/fulfiller-updates.ts';
+import { updateFulfillerOrders, type DeliveryStatusRow, type FulfillerResult } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
+import { rejectDeliveryOrders } from '../../fulfilment/reject-delivery-orders.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
 
@@ -26,11 +27,11 @@ const STATUS_FIELDS: ReadonlySet<string> = new Set([
   'shipping_address_5',
 ]);
 
-/** The fields of a fulfiller Order that come from the order's status columns (or are always empty). */
-export function fulfillerOrderStatus(row: OrderStatusRow) {
+/** The fields of a fulfiller Order that come from the delivery order's status columns (or are always empty). */
+export function fulfillerOrderStatus(row: DeliveryStatusRow) {
   return {
     id: row.number,
-    ref: row.id,
+    ref: row.order_id,
     status: row.status,
     status_name: statusName(row.status),
     shipping_carrier: row.shipping_carrier,
@@ -42,11 +43,14 @@ export function fulfillerOrderStatus(row: OrderStatusRow) {
   } satisfies Partial<Order>;
 }
 
-/** The merchant order as a fulfiller sees it. Address lines: 1 street, 2 complement, 3 city. */
-export function fulfillerOrder({ row, lines }: OrderRecord): Order {
+/**
+ * A delivery order as its fulfiller sees it, with the merchant order's address and references and only the
+ * delivery order's lines (`lines`). Address lines: 1 street, 2 complement, 3 city.
+ */
+export function fulfillerOrder(deliveryOrder: DeliveryStatusRow, { row, lines }: OrderRecord): Order {
   const d: DeliveryFields = row.delivery ? JSON.parse(row.delivery) : {};
-  const items: OrderItem[] = lines.map((l) => {
-    const status = l.status === 'CANCELED' ? 128 : row.status;
+  const items: OrderItem[] = lines.filter((l) => l.delivery_order_id === deliveryOrder.id).map((l) => {
+    const status = l.status === 'CANCELED' ? 128 : deliveryOrder.status;
     return {
       id: l.id,
       ref: String(l.id),
@@ -59,7 +63,7 @@ export function fulfillerOrder({ row, lines }: OrderRecord): Order {
     };
   });
   return {
-    ...fulfillerOrderStatus(row),
+    ...fulfillerOrderStatus(deliveryOrder),
     external_ref: row.external_reference,
     shipping_address_1: d.address ?? null,
     shipping_address_2: d.addressComplement ?? null,
@@ -73,6 +77,11 @@ export function fulfillerOrder({ row, lines }: OrderRecord): Order {
     creation_datetime: row.created_at,
     items,
   };
+}
+
+function fulfillerResult(r: FulfillerResult | Error) {
+  if (r instanceof Error) return r;
+  return r.order ? fulfillerOrder(r.deliveryOrder, r.order) : fulfillerOrderStatus(r.deliveryOrder);
 }
 
 export const fulfillerResolvers: Resolvers = {
@@ -93,8 +102,11 @@ export const fulfillerResolvers: Resolvers = {
           limit: args.limit,
           afterId: args.after_id,
         })
-      ).map(fulfillerOrder),
-    order: async (_, { id }, { ctx }) => fulfillerOrder(await getFulfillerOrder(ctx, id)),
+      ).map((r) => fulfillerOrder(r.deliveryOrder, r.order)),
+    order: async (_, { id }, { ctx }) => {
+      const r = await getFulfillerOrder(ctx, id);
+      return fulfillerOrder(r.deliveryOrder, r.order);
+    },
   },
   CoreMutation: {
     updateOrders: async (_, { orders }, { ctx }, info) => {
@@ -106,12 +118,17 @@ export const fulfillerResolvers: Resolvers = {
           shippingCarrier: o.shipping_carrier,
           shippingMethod: o.shipping_method,
           shippingTracking: o.shipping_tracking,
+          note: o.note,
         };
       });
       // Whole orders are loaded only when the query selects a field the status columns do not fill.
       const shape = selectsOnly(info, STATUS_FIELDS) ? 'status' : 'orders';
       const results = await updateFulfillerOrders(ctx, inputs, shape);
-      return results.map((r) => (r instanceof Error ? r : isWholeOrder(r) ? fulfillerOrder(r) : fulfillerOrderStatus(r))) as never;
+      return results.map(fulfillerResult) as never;
+    },
+    rejectOrders: async (_, { orders }, { ctx }) => {
+      const inputs = (orders ?? []).map((o) => (o ? { id: o.id, reason: o.reason, reasonCode: o.reason_code ?? null } : null));
+      return (await rejectDeliveryOrders(ctx, inputs)).map(fulfillerResult) as never;
     },
   },
 };

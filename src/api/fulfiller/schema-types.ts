@@ -36,7 +36,7 @@ export type Viewer = {
 
 export type CoreQuery = {
   __typename?: 'CoreQuery';
-  /** Orders routed to the token's organizations (OPENED and COMPLETED only), by id ascending. Permission: order-it.order-manager.view. */
+  /** Delivery orders routed to the token's organizations, by id ascending; items are that delivery order's lines only. Permission: order-it.order-manager.view. */
   orders: Array<Order>;
   /** One order by id. Permission: order-it.order-manager.view. */
   order: Maybe<Order>;
@@ -63,11 +63,30 @@ export type CoreMutation = {
    * one is null at its index, with an error whose path ends at that index. Permission: order-it.order-manager.edit.
    */
   updateOrders: Maybe<Array<Maybe<Order>>>;
+  /**
+   * Refuses up to 1,000 orders before status 4 In Production, each with a reason: the order is REJECTED, its items
+   * too, and the merchant is told (delivery-order/rejected) and may reroute it. Per-index results as updateOrders.
+   * Permission: order-it.order-manager.edit.
+   */
+  rejectOrders: Maybe<Array<Maybe<Order>>>;
 };
 
 
 export type CoreMutationUpdateOrdersArgs = {
   orders?: InputMaybe<Array<InputMaybe<OrderInput>>>;
+};
+
+
+export type CoreMutationRejectOrdersArgs = {
+  orders?: InputMaybe<Array<InputMaybe<RejectOrderInput>>>;
+};
+
+export type RejectOrderInput = {
+  id: Scalars['Int']['input'];
+  /** Why the order is refused (1 to 1,000 characters); the merchant reads it. */
+  reason: Scalars['String']['input'];
+  /** A short machine-readable code, e.g. OUT_OF_STOCK. */
+  reason_code?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type OrderInput = {
@@ -77,6 +96,8 @@ export type OrderInput = {
   shipping_carrier?: InputMaybe<Scalars['String']['input']>;
   shipping_method?: InputMaybe<Scalars['String']['input']>;
   shipping_tracking?: InputMaybe<Scalars['String']['input']>;
+  /** Why (e.g. for On Hold or QC Query), at most 1,000 characters; kept in the order's events. */
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Order = {
@@ -197,6 +218,7 @@ export type ResolversTypes = {
   CoreQuery: ResolverTypeWrapper<CoreQuery>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CoreMutation: ResolverTypeWrapper<CoreMutation>;
+  RejectOrderInput: RejectOrderInput;
   OrderInput: OrderInput;
   Order: ResolverTypeWrapper<Order>;
   OrderItem: ResolverTypeWrapper<OrderItem>;
@@ -212,6 +234,7 @@ export type ResolversParentTypes = {
   CoreQuery: CoreQuery;
   Int: Scalars['Int']['output'];
   CoreMutation: CoreMutation;
+  RejectOrderInput: RejectOrderInput;
   OrderInput: OrderInput;
   Order: Order;
   OrderItem: OrderItem;
@@ -241,6 +264,7 @@ export type CoreQueryResolvers<ContextType = GraphQLContext, ParentType extends 
 
 export type CoreMutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoreMutation'] = ResolversParentTypes['CoreMutation']> = {
   updateOrders?: Resolver<Maybe<Array<Maybe<ResolversTypes['Order']>>>, ParentType, ContextType, Partial<CoreMutationUpdateOrdersArgs>>;
+  rejectOrders?: Resolver<Maybe<Array<Maybe<ResolversTypes['Order']>>>, ParentType, ContextType, Partial<CoreMutationRejectOrdersArgs>>;
 };
 
 export type OrderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {

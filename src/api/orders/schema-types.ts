@@ -230,6 +230,8 @@ export type OrderLineInput = {
   quantity: Scalars['Int']['input'];
   price?: InputMaybe<Scalars['Float']['input']>;
   vatRate?: InputMaybe<Scalars['Float']['input']>;
+  /** The supplier this line goes to; else the order's `supplierId`, else the merchant's default supplier. */
+  supplierId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type OrderFilter = {
@@ -300,6 +302,12 @@ export type OrderLine = {
   price: Maybe<Scalars['Float']['output']>;
   vatRate: Maybe<Scalars['Float']['output']>;
   status: OrderLineStatusEnum;
+  /** The supplier the merchant routed this line to, if it named one. */
+  supplierId: Maybe<Scalars['String']['output']>;
+  /** The delivery order the line is part of (once the order is opened). */
+  deliveryOrderId: Maybe<Scalars['String']['output']>;
+  /** Units shipped. */
+  fulfilledQuantity: Scalars['Int']['output'];
 };
 
 /** One change in an order's history. */
@@ -688,6 +696,9 @@ export type OrderLineResolvers<ContextType = GraphQLContext, ParentType extends 
   price?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   vatRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderLineStatusEnum'], ParentType, ContextType>;
+  supplierId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deliveryOrderId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fulfilledQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type OrderEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrderEvent'] = ResolversParentTypes['OrderEvent']> = {
