@@ -25,6 +25,10 @@ export interface Config {
   issuer: string | undefined;
   production: boolean;
   introspection: boolean;
+  /** Dashboard sessions end after this long without a request… */
+  sessionIdleMinutes: number;
+  /** …and this long after sign-in, whatever happens. */
+  sessionMaxHours: number;
 }
 
 function flag(value: string | undefined): boolean | undefined {
@@ -61,5 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,
     introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
+    sessionIdleMinutes: positiveInt('ORDERGRAPH_SESSION_IDLE_MINUTES', env.ORDERGRAPH_SESSION_IDLE_MINUTES, 30),
+    sessionMaxHours: positiveInt('ORDERGRAPH_SESSION_MAX_HOURS', env.ORDERGRAPH_SESSION_MAX_HOURS, 12),
   };
 }
