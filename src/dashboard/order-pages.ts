@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badInput } from '../errors/domain-error.ts';
-import { getOrder, listOrders, orderHistory, type OrderFilter } from '../orders/order-queries.ts';
+import { getOrder, listOrders, type OrderFilter } from '../orders/order-queries.ts';
 import { cancelOrderCommand, openOrderCommand, updateOrder } from '../orders/order-commands.ts';
 import type { DispatchableRequestView } from '../requests/dispatchable-requests.ts';
 import { STATUS_CODES, statusName } from '../orders/status-transitions.ts';

@@ -6,10 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { pollUntil } from '../support/poll.ts';
+
+const text = async (l: Locator): Promise<string> => (await l.textContent()) ?? '';
 
 interface Login {
   email: string;
@@ -68,9 +70,9 @@ describe('dashboard: merchant in a browser', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Order updated successfully' }).waitFor();
     const last = page.locator('.timeline > li').last();
-    assert.match(await last.innerText(), new RegExp(`updated by ${demo.merchant.user.email.replace(/[+.]/g, '\\$&')}`));
-    assert.match(await last.innerText(), /priority: NORMAL → HIGH/);
-    assert.match(await last.innerText(), /comment: — → Gift wrap, please <b>not<\/b> the red paper/, 'shown as text, not markup');
+    assert.match(await text(last), new RegExp(`updated by ${demo.merchant.user.email.replace(/[+.]/g, '\\$&')}`));
+    assert.match(await text(last), /priority: NORMAL → HIGH/);
+    assert.match(await text(last), /comment: — → Gift wrap, please <b>not<\/b> the red paper/, 'shown as text, not markup');
     await screenshot(page, 'order');
   });
 
@@ -82,9 +84,9 @@ describe('dashboard: merchant in a browser', () => {
     await page.getByRole('status').filter({ hasText: 'OPEN requested' }).waitFor();
     await pollUntil(async () => {
       await page.reload();
-      return (await page.locator('dl.facts').innerText()).includes('OPENED');
+      return (await text(page.locator('dl.facts'))).includes('OPENED');
     }, { timeoutMs: 15_000, message: 'the order was not opened' });
-    assert.match(await page.locator('table').last().innerText(), /OPEN\s+ACCEPTED/);
+    assert.match(await text(page.locator('table').last()), /OPEN\s*ACCEPTED/);
   });
 
   test('creates a webhook and an API client (secret shown once)', async () => {
@@ -95,13 +97,13 @@ describe('dashboard: merchant in a browser', () => {
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByRole('status').filter({ hasText: 'Webhook created' }).waitFor();
     await page.getByRole('link', { name: 'https://receiver.invalid/hooks' }).click();
-    assert.match(await page.locator('.secret').innerText(), /^whsec_/);
+    assert.match(await text(page.locator('.secret')), /^whsec_/);
     await screenshot(page, 'webhook');
 
     await page.getByRole('link', { name: 'API clients' }).click();
     await page.getByLabel('Name').fill('Warehouse sync');
     await page.getByRole('button', { name: 'Create client' }).click();
-    assert.ok((await page.locator('#client-secret').innerText()).length >= 20);
+    assert.ok((await text(page.locator('#client-secret'))).length >= 20);
     await page.reload();
     assert.equal(await page.locator('#client-secret').count(), 0, 'the secret is not shown again');
   });

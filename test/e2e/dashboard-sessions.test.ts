@@ -63,7 +63,7 @@ describe('dashboard: sessions, CSRF and access', () => {
 
   test('a post without the session CSRF token is refused and changes nothing', async () => {
     const m = admin;
-    for (const form of [{ comment: 'forged' }, { comment: 'forged', _csrf: 'not-the-token' }]) {
+    for (const form of [{ comment: 'forged' }, { comment: 'forged', _csrf: 'not-the-token' }] as Record<string, string>[]) {
       const r = await m.post(`/dashboard/orders/${draftId}/edit`, form, { csrf: false });
       assert.equal(r.status, 403);
       assert.match(r.body, /security token/);
