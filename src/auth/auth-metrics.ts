@@ -1,6 +1,6 @@
 /** Token-endpoint counters. Not labelled by client id: made-up ids would make the label set unbounded. */
 import client from 'prom-client';
-import { registry } from '../http/health-routes.ts';
+import { registry } from '../metrics/registry.ts';
 
 export const failedClientAuthentications = new client.Counter({
   name: 'ordergraph_oauth_failed_authentications_total',
