@@ -76,7 +76,14 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
   });
 
   assetRoutes(app);
-  signInRoutes(app, { services: opts.services, policy, cookies, limiter: signInLimiter() });
+  signInRoutes(app, {
+    services: opts.services,
+    policy,
+    cookies,
+    limiter: signInLimiter((account, failures) =>
+      app.log.warn({ account, failures }, 'many failed dashboard sign-ins for one account (from several addresses)'),
+    ),
+  });
 
   await app.register(async (guarded) => {
     guarded.addHook('preHandler', sessionGuard(opts.services, policy));

@@ -1,6 +1,8 @@
 /**
- * Checking a person's email and password. Failures are counted per account and per address (the same limiter the
- * token endpoint uses); over either limit every attempt is refused until the window ends, a right one included.
+ * Checking a person's email and password. Failures are counted with the token endpoint's limiter: per (account,
+ * address) and per address, over either limit every attempt is refused until the window ends, a right one
+ * included; failures of one account from all addresses raise an alarm (a log line) instead of locking it, or
+ * anyone could lock anyone out by knowing their email.
  */
 import { FailureLimiter } from '../auth/brute-force.ts';
 import type { Executor } from '../db/database.ts';
@@ -9,9 +11,9 @@ import { decoyHash, passwordMatches } from './passwords.ts';
 import { startSession } from './sessions.ts';
 import { findUserByEmail } from './users.ts';
 
-/** 10 failures per account and 50 per address in 15 minutes. */
-export function signInLimiter(): FailureLimiter {
-  return new FailureLimiter(15 * 60_000, 10, 50);
+/** 10 failures per account from one address and 50 per address in 15 minutes; an alarm at 50 for one account. */
+export function signInLimiter(onAlarm: (account: string, failures: number) => void): FailureLimiter {
+  return new FailureLimiter({ windowMs: 15 * 60_000, perClientAddress: 10, perAddress: 50, clientAlarm: 50 }, onAlarm);
 }
 
 export async function signIn(
