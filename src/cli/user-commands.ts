@@ -1,21 +1,7 @@
 /** `ordergraph user create|list|disable`: the people who sign in to the dashboard. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { openApp } from '../open-app.ts';
 import { createUser, disableUser, listUsers } from '../users/users.ts';
-
-async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openApp>>['db']) => Promise<T>): Promise<T> {
-  const app = await openApp(loadConfig());
-  try {
-    return await fn(app.db);
-  } finally {
-    await app.close();
-  }
-}
-
-function print(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-}
+import { print, withApp } from './admin-commands.ts';
 
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('manage the people who sign in to the dashboard');
@@ -28,7 +14,7 @@ export function registerUserCommands(program: Command): void {
     .option('--password <password>', 'at least 12 characters (prefer the generated one: a flag ends up in shell history)')
     .option('--json', 'machine-readable output')
     .action((o: { org: string; email: string; role: string; password?: string; json?: boolean }) =>
-      withDb(async (db) => {
+      withApp(async ({ db }) => {
         const { user: u, generatedPassword } = await createUser(db.kysely, { organizationId: o.org, email: o.email, role: o.role, password: o.password });
         const out = { ...u, ...(generatedPassword ? { password: generatedPassword } : {}) };
         print(o.json, out, `user ${u.email} (${u.role}) created in ${u.organizationId}${generatedPassword ? `\npassword: ${generatedPassword}   (shown once)` : ''}`);
@@ -40,7 +26,7 @@ export function registerUserCommands(program: Command): void {
     .option('--org <id>', "only this organization's users")
     .option('--json', 'machine-readable output')
     .action((o: { org?: string; json?: boolean }) =>
-      withDb(async (db) => {
+      withApp(async ({ db }) => {
         const users = await listUsers(db.kysely, o.org);
         print(o.json, users, users.map((u) => `${u.email}  ${u.role}  ${u.organizationId}${u.disabled ? '  DISABLED' : ''}`).join('\n') || '(no users)');
       }),
@@ -51,7 +37,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<user>')
     .option('--json', 'machine-readable output')
     .action((who: string, o: { json?: boolean }) =>
-      withDb(async (db) => {
+      withApp(async ({ db }) => {
         const u = await disableUser(db.kysely, who);
         print(o.json, u, `user ${u.email} disabled; their sessions have ended`);
       }),

@@ -8,14 +8,9 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
-import { DashboardClient } from '../support/dashboard-http.ts';
+import { DashboardClient, type DemoLogins as Demo } from '../support/dashboard-http.ts';
 import { pollUntil } from '../support/poll.ts';
 
-interface Demo {
-  merchant: { user: { email: string; password: string } };
-  supplier: { user: { email: string; password: string } };
-  orders: { id: string; number: number; state: string }[];
-}
 
 describe('dashboard: fulfiller in a browser', () => {
   let server: TestServer;

@@ -8,20 +8,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator } from 'playwright-core';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import type { DemoLogins as Demo } from '../support/dashboard-http.ts';
 import { launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { pollUntil } from '../support/poll.ts';
 
 const text = async (l: Locator): Promise<string> => (await l.textContent()) ?? '';
 
-interface Login {
-  email: string;
-  password: string;
-}
-interface Demo {
-  merchant: { org_id: string; user: Login };
-  supplier: { user: Login };
-  orders: { id: string; number: number; state: string }[];
-}
 
 describe('dashboard: merchant in a browser', () => {
   let server: TestServer;

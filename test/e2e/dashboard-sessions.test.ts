@@ -8,13 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { createOrganization } from '../support/oauth.ts';
-import { DashboardClient } from '../support/dashboard-http.ts';
+import { DashboardClient, type DemoLogins as Demo } from '../support/dashboard-http.ts';
 
-interface Demo {
-  merchant: { org_id: string; user: { email: string; password: string } };
-  supplier: { org_id: string; user: { email: string; password: string } };
-  orders: { id: string; number: number; state: string }[];
-}
 
 describe('dashboard: sessions, CSRF and access', () => {
   let server: TestServer;

@@ -2,6 +2,13 @@
  * The dashboard over plain HTTP (no browser), for what a browser would not do: posts without the CSRF token, an
  * old session cookie after sign-out or after its user was disabled, bursts of wrong passwords.
  */
+/** What the tests read from `ordergraph demo --json`. */
+export interface DemoLogins {
+  merchant: { org_id: string; user: { email: string; password: string } };
+  supplier: { org_id: string; user: { email: string; password: string } };
+  orders: { id: string; number: number; state: string }[];
+}
+
 export interface DashboardResponse {
   status: number;
   location: string | null;
