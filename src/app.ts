@@ -13,6 +13,7 @@ import { openApp, type App } from './open-app.ts';
 import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { mountMetrics } from './metrics/http-metrics.ts';
 import { mountGraphQL } from './http/graphql-endpoint.ts';
 import { ordersResolvers } from './api/orders/resolvers.ts';
 import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
@@ -99,6 +100,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
       done();
     });
   }
+  mountMetrics(server, services.db);
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });

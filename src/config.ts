@@ -9,7 +9,7 @@ export interface Config {
   databaseUrl: string | undefined;
   logLevel: string;
   tokenTtlSeconds: number;
-  /** undefined = seed the demo on first start of an empty embedded database. */
+  /** undefined = seed the demo on the first start of a new embedded database (never in production). */
   demo: boolean | undefined;
   workers: boolean;
   /** How long a claimed job stays claimed; a worker that dies holds its jobs this long. */

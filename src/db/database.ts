@@ -35,6 +35,11 @@ const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 // int8 (count(*), bigserial) as numbers: our counts and ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/** Where the embedded database lives when DATABASE_URL is unset. */
+export function embeddedDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'ordergraph.sqlite');
+}
+
 /** `checkpoints`: run SQLite checkpoints on a thread (long-running processes; one-shot commands skip it). */
 export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; checkpoints?: boolean }): Db {
   if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
@@ -56,9 +61,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   if (opts.databaseUrl && !opts.databaseUrl.startsWith('sqlite:')) {
     throw new Error('DATABASE_URL must start with postgres:// or postgresql:// (or sqlite:PATH)');
   }
-  const file = opts.databaseUrl
-    ? opts.databaseUrl.slice('sqlite:'.length)
-    : path.join(opts.dataDir, 'ordergraph.sqlite');
+  const file = opts.databaseUrl ? opts.databaseUrl.slice('sqlite:'.length) : embeddedDatabaseFile(opts.dataDir);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');

@@ -15,6 +15,7 @@ import { graphqlOverHttp, graphqlStatus, negotiateMediaType } from './graphql-ov
 import { guardDocument } from './graphql-document-guard.ts';
 import { aliasLimitRule } from './graphql-alias-limit.ts';
 import { costLimitRule } from './graphql-cost-limit.ts';
+import { operationLabel } from '../metrics/http-metrics.ts';
 
 /**
  * Nesting limit. The schemas themselves nest at most 6 deep; only introspection recurses (`__Type.fields.type...`),
@@ -99,8 +100,11 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         },
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
-      scope.graphql.addHook('preExecution', async (_schema, _document, context) => {
-        const variables = context.reply.request.graphqlVariables;
+      scope.graphql.addHook('preExecution', async (_schema, document, context) => {
+        const request = context.reply.request;
+        const params = (request.method === 'GET' ? request.query : request.body) as { operationName?: string } | undefined;
+        request.graphqlOperation = operationLabel(document, params?.operationName);
+        const variables = request.graphqlVariables;
         return variables === undefined ? undefined : { variables };
       });
     },

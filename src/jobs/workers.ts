@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import { systemCtx, type Ctx, type Services } from '../context.ts';
-import { jobsProcessed } from '../http/health-routes.ts';
+import { jobsProcessed } from '../metrics/registry.ts';
 import { claimJobs, failJob, nextDueAt, retryJob, type Job } from './job-queue.ts';
 import type { JobSignal } from './job-signal.ts';
 
