@@ -56,6 +56,12 @@ describe('dashboard: sessions, CSRF and access', () => {
     assert.match(bad.body, /`email` must be an email address/);
   });
 
+  test('the orders page finds an order by its number', async () => {
+    const o = demo.orders[1];
+    const body = (await admin.get(`/dashboard/orders?q=${o.number}`)).body;
+    assert.deepEqual([...body.matchAll(/>#(\d+)<\/a>/g)].map((m) => Number(m[1])), [o.number]);
+  });
+
   test('a post without the session CSRF token is refused and changes nothing', async () => {
     const m = admin;
     for (const form of [{ comment: 'forged' }, { comment: 'forged', _csrf: 'not-the-token' }] as Record<string, string>[]) {
