@@ -14,6 +14,7 @@ import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { mountMetrics } from './metrics/http-metrics.ts';
+import { graphiqlRoutes } from './http/graphiql-routes.ts';
 import { mountGraphQL } from './http/graphql-endpoint.ts';
 import { ordersResolvers } from './api/orders/resolvers.ts';
 import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
@@ -106,9 +107,13 @@ export async function buildServer(config: Config, services: Services, tokens: To
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
   const dialects = [
-    { prefix: '', schemaFile: 'api/orders/schema.graphql', resolvers: ordersResolvers },
-    { prefix: '/fulfiller', schemaFile: 'api/fulfiller/schema.graphql', resolvers: fulfillerResolvers },
+    { prefix: '', title: 'Orders API', schemaFile: 'api/orders/schema.graphql', resolvers: ordersResolvers },
+    { prefix: '/fulfiller', title: 'Fulfiller API', schemaFile: 'api/fulfiller/schema.graphql', resolvers: fulfillerResolvers },
   ];
+  // GraphiQL reads the schema by introspection: one switch for both.
+  if (config.introspection) {
+    await server.register(graphiqlRoutes, { endpoints: dialects });
+  }
   for (const d of dialects) {
     await mountGraphQL(server, {
       prefix: d.prefix,
