@@ -25,10 +25,11 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
+import { retentionHandler, scheduleRetention } from './retention/retention-job.ts';
 
 /** Every kind of background job, by the module that owns it. */
-function jobHandlers(): JobHandler[] {
-  return [applyRequestHandler, webhookDeliveryHandler];
+function jobHandlers(config: Config): JobHandler[] {
+  return [applyRequestHandler, webhookDeliveryHandler, retentionHandler(config.retention)];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,7 +55,8 @@ export async function startApp(
     if (opts.workers) {
       // Without an HTTP server (`ordergraph worker`) job failures still need a log.
       const log = server?.log ?? pino({ level: config.logLevel });
-      workers = startWorkers(services, signal, jobHandlers(), { log, leaseMs: config.jobLeaseMs });
+      await scheduleRetention(services);
+      workers = startWorkers(services, signal, jobHandlers(config), { log, leaseMs: config.jobLeaseMs });
     }
   } catch (e) {
     await server?.close();
