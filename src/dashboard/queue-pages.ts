@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { badInput, DomainError } from '../errors/domain-error.ts';
 import { listFulfillerOrders } from '../orders/fulfiller-queries.ts';
-import { isWholeOrder, updateFulfillerOrders } from '../orders/fulfiller-updates.ts';
+import { updateFulfillerOrders } from '../orders/fulfiller-updates.ts';
 import { STATUS_CODES, statusName } from '../orders/status-transitions.ts';
 import { href, html } from './html.ts';
 import { csrfField } from './layout.ts';
@@ -42,7 +42,9 @@ export function queuePages(app: FastifyInstance): void {
 <button type="submit">Show</button></form>
 <form method="post" action="/dashboard/queue/move">${csrfField(session)}
 <div class="table-wrap"><table><thead><tr>${mayEdit && html`<th scope="col">Select</th>`}<th scope="col">Number</th><th scope="col">Reference</th><th scope="col">Status</th><th scope="col">Lines</th><th scope="col">Ship to</th><th scope="col">Updated</th></tr></thead>
-<tbody>${page.map(({ row, lines }) => {
+<tbody>${page.map(({ deliveryOrder: dor, order: { row: orderRow, lines } }) => {
+      // The fulfiller's order is a delivery order: its number and status, the merchant order's references and address.
+      const row = { ...orderRow, number: dor.number, status: dor.status, updated_at: dor.updated_at };
       const d = row.delivery ? (JSON.parse(row.delivery) as { fullname?: string; city?: string; country?: string }) : {};
       return html`<tr>${mayEdit && html`<td><input type="checkbox" name="ids" value="${row.number}" id="o-${row.number}" aria-label="Select order ${row.number}"></td>`}
 <td><label for="o-${row.number}">#${row.number}</label></td><td>${row.external_reference ?? '—'}</td><td>${row.status} ${statusName(row.status)}</td>
@@ -52,7 +54,7 @@ ${page.length === 0 && html`<p>No orders in this queue.</p>`}
 ${mayEdit && page.length > 0 && html`<div class="filters"><div class="field"><label for="to">Move the selected orders to</label><select id="to" name="status">${statusOptions(undefined)}</select></div>
 <button type="submit">Move selected</button></div>`}
 </form>
-<nav class="pager" aria-label="Pages">${orders.length > PAGE && html`<a href="${href('/dashboard/queue', { status, after: page.at(-1)!.row.number })}">Next page</a>`}</nav>`;
+<nav class="pager" aria-label="Pages">${orders.length > PAGE && html`<a href="${href('/dashboard/queue', { status, after: page.at(-1)!.deliveryOrder.number })}">Next page</a>`}</nav>`;
     return sendPage(request, reply, { title: 'Work queue', current: '/dashboard/queue', body });
   });
 
@@ -68,7 +70,7 @@ ${mayEdit && page.length > 0 && html`<div class="filters"><div class="field"><la
     const body = html`<h1>Moved ${moved} of ${ids.length} orders to ${statusLabel(status)}</h1>
 <div class="table-wrap"><table><thead><tr><th scope="col">Order</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${results.map(
-      (r, i) => html`<tr><td>#${ids[i]}</td><td>${r instanceof DomainError ? html`<span class="error">${r.message}</span>` : html`now ${statusLabel(isWholeOrder(r) ? r.row.status : r.status)}`}</td></tr>`,
+      (r, i) => html`<tr><td>#${ids[i]}</td><td>${r instanceof DomainError ? html`<span class="error">${r.message}</span>` : html`now ${statusLabel(r.deliveryOrder.status)}`}</td></tr>`,
     )}</tbody></table></div>
 <p><a href="/dashboard/queue">Back to the work queue</a></p>`;
     return sendPage(request, reply, { title: 'Moved', current: '/dashboard/queue', body });
