@@ -95,7 +95,9 @@ function attachSiblings(orders: WorkingOrder[], rows: DeliveryStatusRow[]): void
   const byId = new Map(orders.map((o) => [o.row.id, o]));
   for (const r of rows) {
     const o = byId.get(r.order_id);
-    if (o) (o.siblings ??= []).push(r);
+    if (!o) continue;
+    if (o.siblings) o.siblings.push(r);
+    else o.siblings = [r];
   }
   for (const o of orders) if (o.siblings?.length === 1) o.siblings = undefined;
 }

@@ -96,7 +96,10 @@ export async function writeLineStatuses(db: Db, tx: Executor, changed: Working[]
   for (const w of changed) {
     if (!w.lineStatus) continue;
     let ids = byStatus.get(w.lineStatus);
-    if (!ids) byStatus.set(w.lineStatus, (ids = { orders: [], deliveryOrders: [] }));
+    if (!ids) {
+      ids = { orders: [], deliveryOrders: [] };
+      byStatus.set(w.lineStatus, ids);
+    }
     ids.orders.push(w.row.order_id);
     ids.deliveryOrders.push(w.row.id);
   }
