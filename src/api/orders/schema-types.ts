@@ -177,8 +177,12 @@ export type OrderLineStatusEnum =
   | 'PENDING'
   | 'ACCEPTED'
   | 'IN_PROGRESS'
+  /** Some units shipped. */
+  | 'PARTIALLY_FULFILLED'
   | 'FULFILLED'
-  | 'CANCELED';
+  | 'CANCELED'
+  /** Its delivery order was rejected by the supplier (the merchant may reroute it). */
+  | 'REJECTED';
 
 /** The same input creates and updates an order. On update, only the fields given change; an explicit null clears an optional field. */
 export type OrderInput = {

@@ -1,0 +1,125 @@
+/**
+ * Delivery orders (SPEC §8) end to end: an order with lines for two suppliers is split on opening; each supplier
+ * sees only its part under its own id; one produces, the other rejects with a reason; the merchant's change is
+ * refused while a part is in production, naming the lines and their delivery order; bad input is refused at its
+ * index and changes nothing.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from '../support/test-server.ts';
+import { gql } from '../support/graphql.ts';
+import { createClient, createOrganization, getToken } from '../support/oauth.ts';
+import {
+  createFulfillerWorld,
+  createOrder,
+  expectData,
+  FULFILLER_PATH,
+  FULFILLER_SCOPES,
+  fulfillerOrder,
+  merchantOrder,
+  settledRequest,
+  updateOrders,
+  updateOrdersOk,
+  type FulfillerWorld,
+} from '../support/fulfiller.ts';
+
+const REJECT = `mutation($orders: [RejectOrderInput]) { core { rejectOrders(orders: $orders) { id status status_name items { id status } } } }`;
+const LINE = (sku: string, extra: Record<string, unknown> = {}) => ({ sku, label: sku, quantity: 2, price: 5, vatRate: 0.2, ...extra });
+
+describe('delivery orders: one order, two suppliers', () => {
+  let server: TestServer;
+  let w: FulfillerWorld;
+  let otherToken: string;
+  let otherSupplier: string;
+
+  before(async () => {
+    server = await startServer();
+    w = await createFulfillerWorld(server);
+    otherSupplier = (await createOrganization(server, { kind: 'SUPPLIER' })).id;
+    // A merchant routes only to its default supplier and suppliers connected to it (when that rule is in force).
+    await server.cli(['org', 'connect', '--merchant', w.merchant.id, '--supplier', otherSupplier, '--json']).catch(() => undefined);
+    const client = await createClient(server, { org: otherSupplier, scopes: FULFILLER_SCOPES, access: [w.merchant.id] });
+    otherToken = await getToken(server.url, client);
+  });
+  after(() => server?.stop());
+
+  it('splits, shows each supplier only its part, refuses a started order’s change by line and part, and takes a rejection', async () => {
+    const order = await createOrder(w, { lines: [LINE('A'), LINE('B'), LINE('C', { supplierId: otherSupplier })] });
+    let m = await merchantOrder(w.url, w.merchantToken, order.id, 'number state status locked version lines { id sku status deliveryOrderId }');
+    assert.equal(m.state, 'OPENED');
+    assert.equal(m.status, 1);
+    const [a, b, c] = m.lines;
+    assert.equal(a.deliveryOrderId, b.deliveryOrderId);
+    assert.notEqual(a.deliveryOrderId, c.deliveryOrderId);
+    assert.ok(m.lines.every((l: { status: string }) => l.status === 'ACCEPTED'));
+
+    // Each supplier lists only its own delivery order, with only its lines, under a number of its own.
+    const mine = expectData(await gql(w.url, w.supplierToken, '{ core { orders { id ref items { id sku } } } }', {}, FULFILLER_PATH)).core.orders;
+    const theirs = expectData(await gql(w.url, otherToken, '{ core { orders { id ref items { id sku } } } }', {}, FULFILLER_PATH)).core.orders;
+    assert.equal(mine.length, 1);
+    assert.equal(theirs.length, 1);
+    assert.deepEqual(mine[0].items.map((i: { sku: string }) => i.sku), ['A', 'B']);
+    assert.deepEqual(theirs[0].items.map((i: { sku: string }) => i.sku), ['C']);
+    assert.equal(mine[0].ref, order.id);
+    const [mineId, theirsId] = [mine[0].id as number, theirs[0].id as number];
+    assert.ok(mineId !== order.number && theirsId !== order.number && mineId !== theirsId, 'a split order’s parts take fresh numbers');
+    const foreign = await fulfillerOrder(w.url, w.supplierToken, theirsId, 'id');
+    assert.equal(foreign.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+
+    // One supplier starts production: the order is locked, its status that of the least advanced part.
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: mineId, status: 4, note: 'on the press' }]);
+    m = await merchantOrder(w.url, w.merchantToken, order.id, 'state status locked lines { sku status }');
+    assert.deepEqual([m.state, m.status, m.locked], ['OPENED', 1, true]);
+    assert.deepEqual(m.lines.map((l: { status: string }) => l.status), ['IN_PROGRESS', 'IN_PROGRESS', 'ACCEPTED']);
+
+    // The merchant's change is refused, naming the started lines and their delivery order.
+    const upd = await gql(w.url, w.merchantToken, 'mutation($input: OrderInput!) { orderUpdate(input: $input) { id state } }', {
+      input: { id: order.id, comment: 'too late' },
+    });
+    const settled = await settledRequest(w.url, w.merchantToken, expectData(upd).orderUpdate.id);
+    assert.equal(settled.state, 'REJECTED');
+    assert.match(settled.message, new RegExp(`production has started for line\\(s\\) 1, 2 of delivery order ${mineId}`));
+
+    // Bad input, at its index, changing nothing: an empty reason, a part in production, a note too long.
+    const bad = await gql(w.url, otherToken, REJECT, { orders: [{ id: theirsId, reason: '  ' }] }, FULFILLER_PATH);
+    assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(bad.body.errors[0].message, /orders\[0\]\.reason/);
+    const started = await gql(w.url, w.supplierToken, REJECT, { orders: [{ id: mineId, reason: 'no ink' }] }, FULFILLER_PATH);
+    assert.equal(started.body.errors?.[0]?.extensions?.code, 'INVALID_STATUS_TRANSITION');
+    const longNote = await updateOrders(w.url, w.supplierToken, [{ id: mineId, status: 256, note: 'x'.repeat(1001) }]);
+    assert.equal(longNote.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(longNote.body.errors[0].message, /orders\[0\]\.note/);
+
+    // The other supplier rejects its part with a reason; a second rejection is refused.
+    const rejected = expectData(await gql(w.url, otherToken, REJECT, { orders: [{ id: theirsId, reason: 'out of stock', reason_code: 'OUT_OF_STOCK' }] }, FULFILLER_PATH));
+    assert.equal(rejected.core.rejectOrders[0].id, theirsId);
+    const again = await gql(w.url, otherToken, REJECT, { orders: [{ id: theirsId, reason: 'still out' }] }, FULFILLER_PATH);
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'INVALID_STATUS_TRANSITION');
+    const afterReject = await updateOrders(w.url, otherToken, [{ id: theirsId, status: 4 }]);
+    assert.equal(afterReject.body.errors?.[0]?.extensions?.code, 'INVALID_STATUS_TRANSITION');
+
+    // The first part is dispatched; the rejected part keeps the order OPENED until the merchant reroutes or cancels.
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: mineId, status: 8 }]);
+    m = await merchantOrder(w.url, w.merchantToken, order.id, 'state status version lines { sku status } events { action }');
+    assert.deepEqual([m.state, m.status], ['OPENED', 8]);
+    assert.deepEqual(m.lines.map((l: { status: string }) => l.status), ['FULFILLED', 'FULFILLED', 'REJECTED']);
+    assert.equal(m.version, m.events.length, 'version = history rows');
+  });
+
+  it('a single-supplier order keeps one delivery order under the order’s own number', async () => {
+    const order = await createOrder(w);
+    const [r] = await updateOrdersOk(w.url, w.supplierToken, [{ id: order.number, status: 513 }]);
+    assert.equal(r.id, order.number);
+    const m = await merchantOrder(w.url, w.merchantToken, order.id, 'status version lines { deliveryOrderId } events { action }');
+    assert.equal(m.status, 513);
+    assert.equal(m.version, m.events.length);
+  });
+
+  it('refuses a line supplierId that is not a supplier, naming the line', async () => {
+    const r = await gql(w.url, w.merchantToken, 'mutation($input: OrderInput!) { orderCreate(input: $input) { id } }', {
+      input: { state: 'OPENED', lines: [LINE('A'), LINE('B', { supplierId: w.merchant.id })] },
+    });
+    assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(r.body.errors[0].message, /lines\[1\]\.supplierId/);
+  });
+});
