@@ -21,7 +21,7 @@ import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
-import type { JobHandler } from './jobs/workers.ts';
+import type { JobHandler } from './jobs/run-job.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
 

@@ -1,34 +1,14 @@
 /**
  * The one claim → run → retry loop for every background job. Handlers are idempotent (a claim can run twice
- * after a crash) and finish their job with `completeJob` in the transaction of their effect.
+ * after a crash) and follow the retry contract of run-job.ts.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import { systemCtx, type Ctx, type Services } from '../context.ts';
-import { jobsProcessed } from '../metrics/registry.ts';
-import { claimJobs, failJob, nextDueAt, purgeFinishedJobs, retryJob, type Job } from './job-queue.ts';
+import type { Services } from '../context.ts';
+import { claimJobs, nextDueAt, purgeFinishedJobs, type Job } from './job-queue.ts';
+import { runJob, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
-
-export interface JobHandler {
-  kind: string;
-  /** Runs the job; must call completeJob (in its effect's transaction) unless it throws. */
-  run(ctx: Ctx, job: Job): Promise<void>;
-  /** How long to wait before attempt `attempt + 1`, or undefined to give up. */
-  retryDelayMs(attempt: number, job: Job): number | undefined;
-  /** Called once when the job is given up. */
-  giveUp?(ctx: Ctx, job: Job, error: string): Promise<void>;
-}
-
-/** Thrown by a handler that wants its job run again later without counting it as an error. */
-export class RetryLater extends Error {
-  constructor(
-    readonly delayMs: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface Workers {
   id: string;
@@ -59,38 +39,12 @@ export function startWorkers(
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
-  const runOne = async (job: Job): Promise<void> => {
-    const handler = byKind.get(job.kind);
-    const ctx = systemCtx(services, `job:${job.id}`);
-    try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler.run(ctx, job);
-      jobsProcessed.inc({ kind: job.kind, outcome: 'done' });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof RetryLater) {
-        await retryJob(db.kysely, job.id, new Date(Date.now() + e.delayMs), message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'retry' });
-        return;
-      }
-      const delay = handler?.retryDelayMs(job.attempts, job);
-      if (delay === undefined) {
-        await failJob(db.kysely, job.id, message);
-        await handler?.giveUp?.(ctx, job, message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'failed' });
-        opts.log?.error({ jobId: job.id, kind: job.kind, err: e }, 'job given up');
-      } else {
-        await retryJob(db.kysely, job.id, new Date(Date.now() + delay), message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'retry' });
-      }
-    }
-  };
-
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
   const inFlight = new Set<Promise<void>>();
   let lastPurge = 0;
   const start = (job: Job) => {
-    const run: Promise<void> = runOne(job)
+    const run: Promise<void> = runJob(services, byKind.get(job.kind), job, opts.log)
+      .then(() => {})
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
       .finally(() => {
         inFlight.delete(run);
