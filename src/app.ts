@@ -53,7 +53,11 @@ export async function startApp(
     if (opts.workers) {
       // Without an HTTP server (`ordergraph worker`) job failures still need a log.
       const log = server?.log ?? pino({ level: config.logLevel });
-      workers = startWorkers(services, signal, jobHandlers(), { log, leaseMs: config.jobLeaseMs });
+      workers = startWorkers(services, signal, jobHandlers(), {
+        log,
+        leaseMs: config.jobLeaseMs,
+        fairness: { perWebhook: config.webhookMaxInFlight, perOrganization: config.webhookMaxInFlightPerOrganization },
+      });
     }
   } catch (e) {
     await server?.close();

@@ -8,7 +8,7 @@ import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
-import { claimJobs as claimJobRows } from '../db/sql/claim-jobs.ts';
+import { claimJobs as claimJobRows, type ClaimLimits } from '../db/sql/claim-jobs.ts';
 
 export interface Job {
   id: number;
@@ -58,9 +58,12 @@ export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
   tctx.queuedJobs = true;
 }
 
-/** Claims up to `limit` due jobs for `workerId`, leasing them for `leaseMs` (db/sql/claim-jobs.ts). */
-export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
-  const rows = await claimJobRows(db, workerId, limit, leaseMs);
+/**
+ * Claims up to `limits.limit` due jobs of the given kinds for `workerId`, leasing them for `limits.leaseMs`, within
+ * the caps per group and per organization (the rule: db/sql/claim-jobs.ts).
+ */
+export async function claimJobs(db: Db, workerId: string, limits: ClaimLimits): Promise<Job[]> {
+  const rows = await claimJobRows(db, workerId, limits);
   return rows
     .map((r) => ({
       id: r.id,

@@ -1,6 +1,12 @@
 /**
  * The one claim → run → retry loop for every background job. Handlers are idempotent (a claim can run twice
  * after a crash) and follow the retry contract of run-job.ts.
+ *
+ * A worker has two sets of lanes, each claimed on its own: `default` (dispatchable requests and every other job
+ * that works on our own database) and `deliveries` (webhook deliveries, which wait on other people's servers).
+ * A request never waits for a lane behind webhook deliveries. Within the delivery lanes, the claim caps how many
+ * jobs of one group (a webhook) and of one organization are in flight at once, and a failing group runs one at a
+ * time (db/sql/claim-jobs.ts), so one tenant's hanging receiver cannot take every lane.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -17,8 +23,18 @@ export interface Workers {
   idle(): Promise<void>;
 }
 
-// A claimed job's lease starts at once, so claim no more than there are free lanes.
-const CONCURRENCY = 32;
+/** The caps of the delivery lanes (config `webhookMaxInFlight`, `webhookMaxInFlightPerOrganization`). */
+export interface Fairness {
+  /** Deliveries of one webhook in flight at once, across every worker. */
+  perWebhook: number;
+  /** Deliveries of one organization in flight at once, across every worker. */
+  perOrganization: number;
+}
+
+export const DEFAULT_FAIRNESS: Fairness = { perWebhook: 16, perOrganization: 32 };
+
+/** Lanes per worker process: a claimed job's lease starts at once, so a lane claims no more than it has free. */
+const LANE_SIZES = { default: 32, deliveries: 64 } as const;
 /** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
@@ -27,43 +43,69 @@ const BLOCKED_RECHECK_MS = 200;
 const KEEP_FINISHED_MS = 24 * 3600 * 1000;
 const PURGE_EVERY_MS = 60_000;
 
+interface Lane {
+  kinds: string[];
+  size: number;
+  perGroup: number;
+  perOrganization: number;
+  inFlight: Set<Promise<void>>;
+}
+
 export function startWorkers(
   services: Services,
   signal: JobSignal,
   handlers: JobHandler[],
-  opts: { log?: FastifyBaseLogger; leaseMs?: number } = {},
+  opts: { log?: FastifyBaseLogger; leaseMs?: number; fairness?: Fairness } = {},
 ): Workers {
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byKind = new Map(handlers.map((h) => [h.kind, h]));
+  const fairness = opts.fairness ?? DEFAULT_FAIRNESS;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const lanes: Lane[] = (['default', 'deliveries'] as const).map((name) => ({
+    kinds: handlers.filter((h) => (h.lane ?? 'default') === name).map((h) => h.kind),
+    size: LANE_SIZES[name],
+    // Default-lane jobs carry no group or organization today; the caps would not bind them anyway.
+    perGroup: name === 'deliveries' ? fairness.perWebhook : LANE_SIZES[name],
+    perOrganization: name === 'deliveries' ? fairness.perOrganization : LANE_SIZES[name],
+    inFlight: new Set(),
+  }));
   const db = services.db;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
+  let lastPurge = 0;
+  const busy = () => lanes.some((l) => l.inFlight.size > 0);
 
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
-  const inFlight = new Set<Promise<void>>();
-  let lastPurge = 0;
-  const start = (job: Job) => {
+  const start = (lane: Lane, job: Job) => {
     const run: Promise<void> = runJob(services, byKind.get(job.kind), job, opts.log)
       .then(() => {})
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
       .finally(() => {
-        inFlight.delete(run);
+        lane.inFlight.delete(run);
         signal.wake();
       });
-    inFlight.add(run);
+    lane.inFlight.add(run);
+  };
+
+  /** Claims for every lane with room; returns how many jobs were claimed. */
+  const claim = async (): Promise<number> => {
+    let claimed = 0;
+    for (const lane of lanes) {
+      const free = lane.size - lane.inFlight.size;
+      if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
+      const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
+      for (const job of jobs) start(lane, job);
+      claimed += jobs.length;
+    }
+    return claimed;
   };
 
   const loop = (async () => {
     while (!stopped) {
       try {
-        const free = CONCURRENCY - inFlight.size;
-        if (free >= CLAIM_BATCH || inFlight.size === 0) {
-          const jobs = await claimJobs(db, id, free, opts.leaseMs ?? 60_000);
-          jobs.forEach(start);
-          if (jobs.length > 0) continue;
-        }
-        if (inFlight.size > 0) {
-          await signal.wait(FALLBACK_POLL_MS); // a finishing job wakes us to claim again
+        if ((await claim()) > 0) continue;
+        if (busy()) {
+          await signal.wait(FALLBACK_POLL_MS); // a finishing or newly queued job wakes us to claim again
           continue;
         }
         if (Date.now() - lastPurge > PURGE_EVERY_MS) {
@@ -75,7 +117,8 @@ export function startWorkers(
           for (const w of idleWaiters) w();
           idleWaiters = [];
         }
-        // A due job we could not claim is leased by another worker or waits behind its queue key: look again soon.
+        // A due job we could not claim is leased by another worker, waits behind its queue key or its group's
+        // cap: look again soon.
         const untilDue = due === undefined ? FALLBACK_POLL_MS : due - Date.now();
         const wait = untilDue > 0 ? Math.min(FALLBACK_POLL_MS, untilDue) : BLOCKED_RECHECK_MS;
         await signal.wait(wait);
@@ -85,7 +128,7 @@ export function startWorkers(
         await signal.wait(1000);
       }
     }
-    await Promise.all(inFlight);
+    await Promise.all(lanes.flatMap((l) => [...l.inFlight]));
   })();
 
   return {

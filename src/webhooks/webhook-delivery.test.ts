@@ -8,7 +8,7 @@ import { openDatabase, type Db } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { claimJobs, type Job } from '../jobs/job-queue.ts';
 import { runJob, type JobOutcome } from '../jobs/run-job.ts';
-import { emitEvents, type EventType } from './outbox.ts';
+import { DELIVER_JOB, emitEvents, type EventType } from './outbox.ts';
 import { webhookDeliveryHandler as handler } from './webhook-delivery.ts';
 import { closeWebhookConnections } from './webhook-http-client.ts';
 import { messageIdFor, newSecret } from './webhook-signing.ts';
@@ -91,7 +91,7 @@ describe('webhook.deliver job', () => {
     await withTransaction(systemCtx(services), (tctx) =>
       emitEvents(tctx, types.map((type, i) => ({ type, organizationId: w.org, orderId: `order-${i}`, body: () => ({ id: `order-${i}`, type }) }))),
     );
-    const claimed = await claimJobs(db, 'test', 100, 60_000);
+    const claimed = await claimJobs(db, 'test', { kinds: [DELIVER_JOB], limit: 100, leaseMs: 60_000, perGroup: 100, perOrganization: 100 });
     return claimed.filter((j) => (j.payload as { webhookId: string }).webhookId === w.id);
   }
 
