@@ -24,7 +24,7 @@ export interface JobHandler {
    */
   lane?: 'default' | 'deliveries';
   /** Finishes the job (completeJob in its effect's transaction) and returns nothing, or returns when to retry. */
-  run(ctx: Ctx, job: Job): Promise<RetryAt | undefined>;
+  run(ctx: Ctx, job: Job): Promise<RetryAt | undefined> | Promise<void>;
   /** After `run` threw on attempt `attempt`: how long to wait before the next, or undefined to give up. */
   retryDelayMs(attempt: number, job: Job, ctx: Ctx): number | undefined;
   /** Called once when the job is given up. */
