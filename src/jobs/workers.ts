@@ -49,6 +49,12 @@ interface Lane {
   perGroup: number;
   perOrganization: number;
   inFlight: Set<Promise<void>>;
+  /**
+   * After a claim that found fewer jobs than it had room for (the rest are capped, blocked or not due), a lane
+   * that still runs jobs claims again once CLAIM_BATCH of them have finished, jobs were queued, or a poll
+   * interval passed, not after every job: a claim that finds nothing scans the whole due queue.
+   */
+  short: { at: number; queuedSeq: number; finished: number } | undefined;
 }
 
 export function startWorkers(
@@ -68,6 +74,7 @@ export function startWorkers(
     perGroup: name === 'deliveries' ? fairness.perWebhook : LANE_SIZES[name],
     perOrganization: name === 'deliveries' ? fairness.perOrganization : LANE_SIZES[name],
     inFlight: new Set(),
+    short: undefined,
   }));
   const db = services.db;
   let stopped = false;
@@ -82,6 +89,7 @@ export function startWorkers(
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
       .finally(() => {
         lane.inFlight.delete(run);
+        if (lane.short) lane.short.finished++;
         signal.wake();
       });
     lane.inFlight.add(run);
@@ -93,7 +101,10 @@ export function startWorkers(
     for (const lane of lanes) {
       const free = lane.size - lane.inFlight.size;
       if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
+      const { short } = lane;
+      if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
       const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
+      lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0 } : undefined;
       for (const job of jobs) start(lane, job);
       claimed += jobs.length;
     }

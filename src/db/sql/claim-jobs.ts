@@ -48,21 +48,28 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
   const lock = db.kind === 'postgres' ? sql`FOR UPDATE OF j SKIP LOCKED` : sql``;
   const kinds = sql.join(c.kinds.map((k) => sql`${k}`));
   const claim = sql<ClaimedJobRow>`
-    WITH leased AS (
+    WITH leased AS MATERIALIZED (
       SELECT group_key, organization_id FROM jobs WHERE state = 'queued' AND locked_until >= ${nowIso}
     ),
-    group_load AS (SELECT group_key, count(*) AS n FROM leased WHERE group_key IS NOT NULL GROUP BY group_key),
-    org_load AS (SELECT organization_id, count(*) AS n FROM leased WHERE organization_id IS NOT NULL GROUP BY organization_id),
-    failing AS (SELECT DISTINCT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL),
+    failing AS MATERIALIZED (
+      SELECT DISTINCT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL
+    ),
+    group_load AS MATERIALIZED (
+      SELECT group_key, count(*) AS n,
+        CASE WHEN group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END AS cap
+      FROM leased WHERE group_key IS NOT NULL GROUP BY group_key
+    ),
+    org_load AS MATERIALIZED (
+      SELECT organization_id, count(*) AS n FROM leased WHERE organization_id IS NOT NULL GROUP BY organization_id
+    ),
     candidates AS (
       SELECT j.id, j.run_at, j.group_key, j.organization_id FROM jobs j
       WHERE j.state = 'queued' AND j.run_at <= ${nowIso} AND j.kind IN (${kinds})
         AND (j.locked_until IS NULL OR j.locked_until < ${nowIso})
+        AND (j.group_key IS NULL OR j.group_key NOT IN (SELECT group_key FROM group_load WHERE n >= cap))
+        AND (j.organization_id IS NULL OR j.organization_id NOT IN (SELECT organization_id FROM org_load WHERE n >= ${c.perOrganization}))
         AND (j.queue_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
-        AND (j.group_key IS NULL OR COALESCE((SELECT g.n FROM group_load g WHERE g.group_key = j.group_key), 0) <
-          CASE WHEN j.group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END)
-        AND (j.organization_id IS NULL OR COALESCE((SELECT o.n FROM org_load o WHERE o.organization_id = j.organization_id), 0) < ${c.perOrganization})
       ORDER BY j.run_at, j.id
       LIMIT ${c.limit * CANDIDATES_PER_SLOT}
       ${lock}
@@ -70,18 +77,16 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
     by_group AS (
       SELECT c.id, c.run_at, c.organization_id FROM (
         SELECT c.*,
-          ROW_NUMBER() OVER (PARTITION BY c.group_key ORDER BY c.run_at, c.id)
-            + COALESCE((SELECT g.n FROM group_load g WHERE g.group_key = c.group_key), 0) AS group_n,
-          CASE WHEN c.group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END AS group_cap
-        FROM candidates c
+          ROW_NUMBER() OVER (PARTITION BY c.group_key ORDER BY c.run_at, c.id) + COALESCE(g.n, 0) AS group_n,
+          COALESCE(g.cap, CASE WHEN c.group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END) AS group_cap
+        FROM candidates c LEFT JOIN group_load g ON g.group_key = c.group_key
       ) c
       WHERE c.group_key IS NULL OR c.group_n <= c.group_cap
     ),
     by_org AS (
       SELECT b.id, b.run_at, b.organization_id,
-        ROW_NUMBER() OVER (PARTITION BY b.organization_id ORDER BY b.run_at, b.id)
-          + COALESCE((SELECT o.n FROM org_load o WHERE o.organization_id = b.organization_id), 0) AS org_n
-      FROM by_group b
+        ROW_NUMBER() OVER (PARTITION BY b.organization_id ORDER BY b.run_at, b.id) + COALESCE(o.n, 0) AS org_n
+      FROM by_group b LEFT JOIN org_load o ON o.organization_id = b.organization_id
     )
     UPDATE jobs SET locked_until = ${lease}, locked_by = ${workerId}, attempts = attempts + 1
     WHERE id IN (
