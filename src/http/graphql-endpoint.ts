@@ -46,12 +46,8 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
   const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
   await app.register(
     async (scope) => {
-      const authenticate = bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined);
-      const graphiqlPrefix = `${opts.prefix}/graphiql`;
-      scope.addHook('onRequest', async (request, reply) => {
-        if (graphiql && request.url.startsWith(graphiqlPrefix)) return; // static GraphiQL page and assets
-        return authenticate(request, reply);
-      });
+      // GraphiQL itself is served by graphiql-routes.ts, outside this scope and its authentication.
+      scope.addHook('onRequest', bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined));
       if (opts.rateLimiter) scope.addHook('onRequest', rateLimitHook(opts.rateLimiter));
       // Mercurius' response schema types error paths as strings; plain JSON keeps list indices numbers.
       scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -70,7 +66,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,
         path: '/graphql',
-        graphiql,
+        graphiql: false,
         jit: 1,
         queryDepth: MAX_QUERY_DEPTH,
         allowBatchedQueries: false,

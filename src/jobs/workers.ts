@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../context.ts';
-import { claimJobs, nextDueAt, purgeFinishedJobs, type Job } from './job-queue.ts';
+import { claimJobs, nextDueAt, type Job } from './job-queue.ts';
 import { runJob, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
 
@@ -39,9 +39,6 @@ const LANE_SIZES = { default: 32, deliveries: 64 } as const;
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
-/** Finished jobs are kept a day for inspection, then purged by an idle worker (at most once a minute). */
-const KEEP_FINISHED_MS = 24 * 3600 * 1000;
-const PURGE_EVERY_MS = 60_000;
 
 interface Lane {
   kinds: string[];
@@ -79,7 +76,6 @@ export function startWorkers(
   const db = services.db;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
-  let lastPurge = 0;
   const busy = () => lanes.some((l) => l.inFlight.size > 0);
 
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
@@ -118,10 +114,6 @@ export function startWorkers(
         if (busy()) {
           await signal.wait(FALLBACK_POLL_MS); // a finishing or newly queued job wakes us to claim again
           continue;
-        }
-        if (Date.now() - lastPurge > PURGE_EVERY_MS) {
-          lastPurge = Date.now();
-          await purgeFinishedJobs(db.kysely, KEEP_FINISHED_MS);
         }
         const due = await nextDueAt(db);
         if (due === undefined || due > Date.now()) {

@@ -76,24 +76,23 @@ const counters = new Map<string, client.Counter.Internal>();
 const timers = new Map<string, client.Histogram.Internal<'route' | 'method'>>();
 const graphqlTimers = new Map<string, client.Histogram.Internal<'endpoint' | 'operation'>>();
 
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let child = map.get(key);
+  if (child === undefined) {
+    child = make();
+    map.set(key, child);
+  }
+  return child;
+}
+
 function observe(request: FastifyRequest, status: number, seconds: number): void {
   const route = request.routeOptions.url ?? 'unmatched';
   const method = request.method;
   const key = `${method} ${route}`;
-  const countKey = `${key} ${status}`;
-  let counter = counters.get(countKey);
-  if (!counter) counters.set(countKey, (counter = requests.labels(route, method, String(status))));
-  counter.inc();
-  let timer = timers.get(key);
-  if (!timer) timers.set(key, (timer = requestSeconds.labels(route, method)));
-  timer.observe(seconds);
+  cached(counters, `${key} ${status}`, () => requests.labels(route, method, String(status))).inc();
+  cached(timers, key, () => requestSeconds.labels(route, method)).observe(seconds);
   const operation = request.graphqlOperation;
-  if (operation !== undefined) {
-    const gkey = `${route} ${operation}`;
-    let g = graphqlTimers.get(gkey);
-    if (!g) graphqlTimers.set(gkey, (g = graphqlSeconds.labels(route, operation)));
-    g.observe(seconds);
-  }
+  if (operation !== undefined) cached(graphqlTimers, `${route} ${operation}`, () => graphqlSeconds.labels(route, operation)).observe(seconds);
 }
 
 /** Adds the counting hook to `server` itself (call before registering routes) and the `/metrics` route. */
