@@ -13,6 +13,7 @@ import { fulfillerLane, merchantLane, type LoadContext } from './load.ts';
 import { runChecks, type Check } from './invariants.ts';
 import { startReceiver } from './receiver.ts';
 import { startNoisyTenant, type NoisyTenant } from './noisy-tenant.ts';
+import { DEFAULT_FAIRNESS } from '../src/jobs/workers.ts';
 
 export interface SoakOptions {
   durationMs: number;
@@ -138,13 +139,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const crash = /uncaught|unhandledRejection|"level":60/i.exec(output);
       checks.push({ name: 'no uncaught exception in the server output', detail: `${output.length} characters of recent output read`, problems: crash ? [output.slice(Math.max(0, crash.index - 200), crash.index + 800)] : [] });
 
-      const latency = percentiles(receiver.latencies);
-      // Generous: kills (a restart, then the 5 s lease) and the 503s on purpose (retried after 200 ms+) are in it.
       checks.push({
-        name: "the quiet tenant's deliveries are not held up by the noisy tenant (median under 5 s)",
-        detail: `event → arrival over ${receiver.latencies.length} deliveries: p50 ${latency.p50} ms, p95 ${latency.p95} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
-        problems: receiver.latencies.length > 0 && latency.p50 >= 5_000 ? [`median ${latency.p50} ms`] : [],
+        name: 'the noisy tenant never held more deliveries open than its organization cap',
+        detail: `at most ${noisyHeld} open at once at its receiver (cap ${DEFAULT_FAIRNESS.perOrganization})`,
+        problems: noisyHeld > DEFAULT_FAIRNESS.perOrganization ? [`${noisyHeld} open at once`] : [],
       });
+      // Reported, not checked: it includes the kills (restart, then the 5 s lease) and the 503s sent on purpose.
+      const latency = percentiles(receiver.latencies);
 
       const c = ledger.counts;
       const lines = [
@@ -154,6 +155,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           `fulfilment requests ${c.fulfilments}; cancels ${c.cancels}; bulk fulfiller calls ${c.bulkCalls} (${c.bulkOrdersUpdated} order updates applied)`,
         `noisy tenant: ${noisy.created} orders created, its receiver never answers; ${noisy.receiver.received} deliveries tried, ` +
           `at most ${noisyHeld} open at once`,
+        `quiet tenant's deliveries, event → arrival (${receiver.latencies.length}): p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
+          `p99 ${latency.p99} ms, max ${latency.max} ms (kills and deliberate 503s included)`,
         'checks:',
         ...checks.flatMap((k) => [`  ${k.problems.length === 0 ? 'PASS' : 'FAIL'}  ${k.name}: ${k.detail}`, ...k.problems.map((p) => `        ${p}`)]),
       ];
