@@ -14,7 +14,7 @@ import { canAccess, requireScope } from '../auth/scopes.ts';
 import { badInput, DomainError, notFound } from '../errors/domain-error.ts';
 import { emitEvents, enabledWebhooks, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory, type HistoryEntry } from './order-history.ts';
-import { orderView, type LineRow, type OrderRecord } from './order-record.ts';
+import { orderView, type LineRow, type LineStatus, type OrderRecord } from './order-record.ts';
 import { loadOrderBatch, type OrderStatusRow, type Working, type WorkingOrder } from '../db/sql/load-order-batch.ts';
 import { writeLineStatuses, writeOrderBatch } from '../db/sql/write-order-batch.ts';
 import { loadLines } from './order-store.ts';
@@ -67,18 +67,20 @@ function validate(u: FulfillerUpdate, index: number): DomainError | undefined {
   return undefined;
 }
 
-/** The whole order as it is after the changes applied so far: the order's columns and its lines' statuses. */
-function wholeOrder(order: WorkingOrder, deliveryOrders: Iterable<Working>, updatedAt: string | undefined): OrderRecord {
+/** Line statuses by delivery order; replaced (not changed) at each change, so event bodies and results keep theirs. */
+type LineStatuses = ReadonlyMap<string, LineStatus>;
+const lineStatusesOf = new WeakMap<WorkingOrder, LineStatuses>();
+
+/** The whole order at one moment of the batch: its columns then and its lines' statuses then. */
+function wholeOrder(order: WorkingOrder, row: OrderStatusRow, statuses: LineStatuses | undefined, updatedAt: string | undefined): OrderRecord {
   const whole = order.whole!;
-  const row = { ...whole.row, ...order.row, updated_at: updatedAt ?? whole.row.updated_at };
-  const statuses = new Map<string, string>();
-  for (const w of deliveryOrders) if (w.order === order && w.lineStatus) statuses.set(w.row.id, w.lineStatus);
-  if (statuses.size === 0) return { row, lines: whole.lines };
+  const merged = { ...whole.row, ...row, updated_at: updatedAt ?? whole.row.updated_at };
+  if (!statuses || statuses.size === 0) return { row: merged, lines: whole.lines };
   const lines = whole.lines.map((l): LineRow => {
     const s = l.delivery_order_id && statuses.get(l.delivery_order_id);
     return s ? { ...l, status: s } : l;
   });
-  return { row, lines };
+  return { row: merged, lines };
 }
 
 /** Whole orders are loaded whenever a webhook could ask for a body; this body is never asked for. */
@@ -95,42 +97,37 @@ function outcomeOf(w: Working, u: FulfillerUpdate): DeliveryOrderOutcome<Deliver
   return withNote;
 }
 
-/** Applies one update to the working copy of its delivery order; returns the history entry, or a refusal. */
+/**
+ * Applies one update to the working copy of its delivery order and rolls its order up at once (so that each
+ * update's events carry the order as that update left it); returns the history entry, or a refusal.
+ */
 function applyOne(w: Working, u: FulfillerUpdate, now: string, all: Map<number, Working>, events: OutboxEvent[]): HistoryEntry | DomainError | undefined {
   const outcome = outcomeOf(w, u);
   if (outcome === undefined || outcome instanceof DomainError) return outcome;
   const { row } = outcome;
   row.version += 1;
   w.row = row;
-  if (outcome.lineStatus) w.lineStatus = outcome.lineStatus;
   w.changed = true;
-  w.order.changes += 1;
   const order = w.order;
-  const body = order.whole
-    ? () => {
-        const whole = wholeOrder(order, all.values(), now);
-        return deliveryOrderView({ row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: whole.lines.filter((l) => l.delivery_order_id === row.id) });
-      }
-    : notLoaded;
-  for (const type of outcome.events) events.push({ type, organizationId: row.organization_id, orderId: row.order_id, body });
-  return { orderId: row.order_id, organizationId: row.organization_id, deliveryOrderId: row.id, action: outcome.action, changes: outcome.changes };
-}
-
-/** Rolls each changed order up from its delivery orders (as changed by the batch) and queues its events. */
-function rollUpOrders(working: Map<number, Working>, now: string, events: OutboxEvent[]): WorkingOrder[] {
-  const orders = new Set<WorkingOrder>();
-  for (const w of working.values()) if (w.changed) orders.add(w.order);
-  const current = new Map<string, DeliveryStatusRow>();
-  for (const w of working.values()) current.set(w.row.id, w.row);
-  for (const order of orders) {
-    const parts = order.siblings ? order.siblings.map((s) => current.get(s.id) ?? s) : [...working.values()].filter((w) => w.order === order).map((w) => w.row);
-    const rolled = orderRollUp(order.row, parts);
-    order.row = { ...order.row, ...rolled.set, version: order.row.version + order.changes } as OrderStatusRow;
-    order.changed = true;
-    const body = order.whole ? () => orderView(wholeOrder(order, working.values(), now)) : notLoaded;
-    for (const type of rolled.events) events.push({ type, organizationId: order.row.organization_id, orderId: order.row.id, body });
+  let statuses = lineStatusesOf.get(order);
+  if (outcome.lineStatus) {
+    w.lineStatus = outcome.lineStatus;
+    statuses = new Map(statuses).set(row.id, outcome.lineStatus);
+    lineStatusesOf.set(order, statuses);
   }
-  return [...orders];
+  const parts = order.siblings ? order.siblings.map((s) => all.get(s.number)?.row ?? s) : [row];
+  const rolled = orderRollUp(order.row, parts);
+  const orderRow = { ...order.row, ...rolled.set, version: order.row.version + 1 } as OrderStatusRow;
+  order.row = orderRow;
+  order.changed = true;
+  const whole = order.whole ? () => wholeOrder(order, orderRow, statuses, now) : undefined;
+  const doBody = whole
+    ? () => deliveryOrderView({ row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: whole().lines.filter((l) => l.delivery_order_id === row.id) })
+    : notLoaded;
+  for (const type of outcome.events) events.push({ type, organizationId: row.organization_id, orderId: row.order_id, body: doBody });
+  const orderBody = whole ? () => orderView(whole()) : notLoaded;
+  for (const type of rolled.events) events.push({ type, organizationId: orderRow.organization_id, orderId: orderRow.id, body: orderBody });
+  return { orderId: row.order_id, organizationId: row.organization_id, deliveryOrderId: row.id, action: outcome.action, changes: outcome.changes };
 }
 
 /**
@@ -156,7 +153,7 @@ export async function updateFulfillerOrders(
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
     const now = isoNow();
-    const applied = updates.map((u, i): { w: Working; row: DeliveryStatusRow } | DomainError => {
+    const applied = updates.map((u, i): FulfillerResult | DomainError => {
       if (!u) return badInput(`orders[${i}]`, 'must be an order, not null');
       const invalid = validate(u, i);
       if (invalid) return invalid;
@@ -165,21 +162,17 @@ export async function updateFulfillerOrders(
       const outcome = applyOne(w, u, now, working, events);
       if (outcome instanceof DomainError) return outcome;
       if (outcome) history.push(outcome);
-      return { w, row: w.row };
+      // The delivery order as this update left it (a later update of the same one in the batch changes it again).
+      if (shape === 'status') return { deliveryOrder: w.row };
+      return { deliveryOrder: w.row, order: wholeOrder(w.order, w.order.row, lineStatusesOf.get(w.order), w.order.changed ? now : undefined) };
     });
     const changed = [...working.values()].filter((w) => w.changed);
-    const orders = rollUpOrders(working, now, events);
+    const orders = [...new Set(changed.map((w) => w.order))];
     await writeOrderBatch(tctx.services.db, tctx.tx, 'delivery_orders', changed, now);
     await writeOrderBatch(tctx.services.db, tctx.tx, 'orders', orders, now);
     await writeLineStatuses(tctx.services.db, tctx.tx, changed);
     await recordHistory(tctx, history);
     await emitEvents(tctx, events);
-    // Results are built after the batch: a delivery order's result shows its order as the whole batch left it.
-    return applied.map((a) => {
-      if (a instanceof DomainError) return a;
-      // The delivery order as this update left it (a later update of the same one in the batch changes it again).
-      if (shape === 'status') return { deliveryOrder: a.row };
-      return { deliveryOrder: a.row, order: wholeOrder(a.w.order, working.values(), a.w.order.changed ? now : undefined) };
-    });
+    return applied;
   });
 }

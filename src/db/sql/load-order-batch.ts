@@ -33,8 +33,6 @@ export interface WorkingRow<R> {
 
 /** One order of the batch. */
 export interface WorkingOrder extends WorkingRow<OrderStatusRow> {
-  /** History rows its delivery orders' changes wrote (its version moves by as many). */
-  changes: number;
   /** Every delivery order of the order, when it has more than one (a split or rerouted order); else undefined. */
   siblings?: DeliveryStatusRow[];
   /** The order as loaded, when results or event bodies need whole orders. */
@@ -77,7 +75,7 @@ async function loadStatusRows(tx: Executor, numbers: number[]): Promise<Map<numb
         id: order_id, number: oNumber, organization_id, supplier_id: oSupplier, state: oState, status: oStatus, locked: oLocked, version: oVersion,
         shipping_carrier: oCarrier, shipping_method: oMethod, shipping_tracking: oTracking,
       };
-      order = { key: oKey, row: o, loaded: o, changed: false, changes: 0 };
+      order = { key: oKey, row: o, loaded: o, changed: false };
       orders.set(order_id, order);
     }
     working.set(number, { key, row, loaded: row, order, changed: false });
@@ -122,7 +120,7 @@ async function loadWholeForUpdate(tx: Executor, numbers: number[], needs: BatchN
   const ids = rows.map((r) => r.id);
   const lines = await needs.loadLines(ids);
   const orders = new Map<string, WorkingOrder>(
-    rows.map((row) => [row.id, { key: row.id, row, loaded: row, changed: false, changes: 0, whole: { row, lines: lines.get(row.id)! } }]),
+    rows.map((row) => [row.id, { key: row.id, row, loaded: row, changed: false, whole: { row, lines: lines.get(row.id)! } }]),
   );
   const parts = await runPrebuilt<DeliveryStatusRow>(tx, `${SIBLINGS} WHERE order_id = ANY($1::text[])`, [ids]);
   const wanted = new Set(numbers);
