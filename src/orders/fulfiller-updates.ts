@@ -51,9 +51,9 @@ function validate(u: FulfillerUpdate, index: number): DomainError | undefined {
   if (u.status != null && !isStatusCode(u.status)) {
     return badInput(`orders[${index}].status`, `must be a fulfilment status code (${STATUS_CODES.join(', ')})`);
   }
-  for (const [field] of SHIPPING) {
+  for (const [field, name] of SHIPPING) {
     const v = u[field];
-    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${field}`, 'must be at most 255 characters');
+    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${name}`, 'must be at most 255 characters');
   }
   return undefined;
 }
