@@ -5,6 +5,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
+import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -12,11 +13,13 @@ function migrations(db: Db): Record<string, Migration> {
     '002-jobs-finished-index': { up: (k) => jobsFinishedIndex.up(k) },
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
+    '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
   };
 }
 
 function migrator(db: Db): Migrator {
-  return new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations(db) } });
+  // Numbers were handed out per engineer (TEAM.md), so a database may have 010 before 005 lands: apply the gaps.
+  return new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations(db) }, allowUnorderedMigrations: true });
 }
 
 /** Runs every pending migration; returns the names applied. Throws with the failing migration's name. */
