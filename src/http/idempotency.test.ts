@@ -27,7 +27,8 @@ async function appWithFailingRoute(failures: number[]) {
     return { data: { call: calls } };
   });
   const post = (key: string) => app.inject({ method: 'POST', url: '/write', headers: { 'idempotency-key': key }, payload: { same: 'body' } });
-  const keys = () => db.kysely.selectFrom('idempotency_keys').select(['key', 'state', 'status_code']).execute();
+  // The stored key is the client's behind a digest of the token's powers: rows are checked by what they hold.
+  const keys = () => db.kysely.selectFrom('idempotency_keys').select(['state', 'status_code']).execute();
   return {
     post,
     keys,
@@ -58,7 +59,7 @@ for (const status of [500, 503]) {
       assert.equal(replay.headers['idempotent-replayed'], 'true');
       assert.deepEqual(replay.json(), { data: { call: 2 } });
       assert.equal(t.calls(), 2, 'the replay did not run the handler');
-      assert.deepEqual(await t.keys(), [{ key: 'k1', state: 'done', status_code: 200 }]);
+      assert.deepEqual(await t.keys(), [{ state: 'done', status_code: 200 }]);
     } finally {
       await t.close();
     }
