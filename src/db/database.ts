@@ -15,7 +15,7 @@ import { GroupCommit } from './group-commit.ts';
 import { registerSqliteHandle } from './run-sql.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
-export type Executor = Kysely<Database> | Transaction<Database>;
+export type { Executor } from './tables.ts';
 
 export interface Db {
   kind: DbKind;
