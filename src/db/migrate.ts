@@ -5,7 +5,9 @@ import * as initial from './migrations/001-initial.ts';
 import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
+import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
+import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -13,7 +15,9 @@ function migrations(db: Db): Record<string, Migration> {
     '002-jobs-finished-index': { up: (k) => jobsFinishedIndex.up(k) },
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
+    '009-users-sessions': { up: (k) => usersSessions.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
+    '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
   };
 }
 

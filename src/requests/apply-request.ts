@@ -10,8 +10,8 @@ import type { OrderPatch } from '../orders/order-input.ts';
 import type { OrderRecord } from '../orders/order-record.ts';
 import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder } from '../orders/order-changes.ts';
 import { loadOrderForChange } from '../orders/order-store.ts';
-import { statusName } from '../orders/status-transitions.ts';
-import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { STATUS, statusName } from '../orders/status-transitions.ts';
+import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow, type RequestType } from './dispatchable-requests.ts';
 
 const MAX_ATTEMPTS = 10;
@@ -30,11 +30,11 @@ async function apply(tctx: TxCtx, type: RequestType, record: OrderRecord, payloa
       return 'Order cancelled';
     case 'REQUEST_FULFILLMENT': {
       const opened = await openOrder(tctx, record);
-      // Only a Received (1) order waits for this; from 512 on, or on hold, the supplier has it and it must not move.
-      if (opened.row.status !== 1) {
+      // Only a Received order waits for this; from 512 on, or on hold, the supplier has it and it must not move.
+      if (opened.row.status !== STATUS.RECEIVED) {
         return `Fulfillment already requested (status ${opened.row.status} ${statusName(opened.row.status)})`;
       }
-      await moveStatus(tctx, opened, 512, 'fulfillment-requested');
+      await moveStatus(tctx, opened, STATUS.SENT_TO_SUPPLIER, 'fulfillment-requested');
       return 'Fulfillment requested (status 512 Sent to Supplier)';
     }
   }
@@ -46,21 +46,9 @@ function refusal(type: RequestType, record: OrderRecord): string | undefined {
   return undefined;
 }
 
-/**
- * Reads the request, locked on PostgreSQL: a job can run twice at once (a lease that ran out under a slow
- * worker), and the second run must wait for the first and then see the request settled.
- */
-async function lockRequest(tctx: TxCtx, requestId: string): Promise<RequestRow | undefined> {
-  const query = tctx.services.db.kind === 'postgres' ? requestByIdForUpdate : requestById;
-  return (await query.execute(tctx.tx, { id: requestId })).rows[0];
+function lockRequest(tctx: TxCtx, requestId: string): Promise<RequestRow | undefined> {
+  return lockRequestRow(tctx.services.db, tctx.tx, requestId);
 }
-
-const requestById = compiledQuery((db, p: Params<{ id: string }>) =>
-  db.selectFrom('dispatchable_requests').selectAll().where('id', '=', p.id),
-);
-const requestByIdForUpdate = compiledQuery((db, p: Params<{ id: string }>) =>
-  db.selectFrom('dispatchable_requests').selectAll().where('id', '=', p.id).forUpdate(),
-);
 
 /** Settles the job's request as REJECTED in a fresh transaction (after the applying one rolled back). */
 async function reject(ctx: Ctx, job: Job, requestId: string, message: string): Promise<void> {
