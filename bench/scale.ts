@@ -179,6 +179,9 @@ export async function runScaleBench(opts: { target: number; samples: number; dbK
     fs.writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
     if (rows.some((r) => !r.met)) process.exitCode = 1;
+  } catch (e) {
+    log(`scale bench failed; the server's last output:\n${server.child.output()}`);
+    throw e;
   } finally {
     await server.child.stop();
     await db.dispose();

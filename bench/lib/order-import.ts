@@ -35,7 +35,7 @@ function orderOf(t: ImportTarget, i: number) {
   const m = i % 10;
   const state = m === 0 ? 'DRAFT' : m < 3 ? 'OPENED' : 'COMPLETED';
   const status = state === 'DRAFT' ? 0 : state === 'OPENED' ? [1, 512, 4][i % 3] : i % 50 === 7 ? 128 : 64;
-  const p = i % 20;
+  const p = Math.floor(i / 10) % 20; // independent of the state, which follows i % 10
   return {
     id: `00000000-5ca1-7000-800${t.idTag}-${String(i).padStart(12, '0')}`,
     state,
@@ -97,7 +97,7 @@ async function importPostgres(t: ImportTarget, from: number, to: number, log: (m
             CASE WHEN i % 10 = 0 THEN 'DRAFT' WHEN i % 10 < 3 THEN 'OPENED' ELSE 'COMPLETED' END,
             CASE WHEN i % 10 = 0 THEN 0 WHEN i % 10 < 3 THEN (ARRAY[1, 512, 4])[i % 3 + 1] WHEN i % 50 = 7 THEN 128 ELSE 64 END,
             'B2C', 'AUTOMATIC',
-            CASE WHEN i % 20 = 0 THEN 'HIGH' WHEN i % 20 < 4 THEN 'LOW' ELSE 'NORMAL' END,
+            CASE WHEN (i / 10) % 20 = 0 THEN 'HIGH' WHEN (i / 10) % 20 < 4 THEN 'LOW' ELSE 'NORMAL' END,
             'DENY', 39.8, 47.76, 4.9, 'EUR', CASE WHEN i % 10 IN (1, 2) AND i % 3 = 2 THEN 1 ELSE 0 END, 1, ts, ts
           FROM generate_series($1::int, $2::int) AS i,
             LATERAL (SELECT to_char(to_timestamp(($5::bigint + i::bigint * $6) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts) AS t

@@ -7,6 +7,7 @@ import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
 import * as supplierConnections from './migrations/005-supplier-connections.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
+import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ function migrations(db: Db): Record<string, Migration> {
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
     '005-supplier-connections': { up: (k) => supplierConnections.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
+    '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The merchant dialect's `orders` list: one page, newest first, and the capped `totalCount`. Every shape reads
- * an index of migration 001/010 in its order (organization, [state | status | priority], created_at, id), so a
+ * an index of migrations 001/010/016 in its order (organization, [filter columns], created_at, id), so a
  * page costs its own rows whatever the organization's size; test/e2e/order-list-plans.test.ts EXPLAINs each
  * shape on both databases.
  *
@@ -57,8 +57,9 @@ function filtered(db: Kysely<Database>, args: OrderListArgs): OrdersQuery {
 /** The index that serves a filter: the most selective equality it has, else the organization's orders by date. */
 function indexFor(f: OrderListFilter): string {
   if (f.externalReference) return 'orders_org_external_reference';
-  if (f.state) return 'orders_org_state_created';
-  if (f.status != null) return 'orders_org_status_created';
+  // A status belongs to one state: the status indexes serve state + status too.
+  if (f.status != null) return f.priority ? 'orders_org_status_priority_created' : 'orders_org_status_created';
+  if (f.state) return f.priority ? 'orders_org_state_priority_created' : 'orders_org_state_created';
   if (f.priority) return 'orders_org_priority_created';
   return 'orders_org_created';
 }
