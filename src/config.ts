@@ -24,6 +24,8 @@ export interface Config {
   /** Unset → the issuer is the URL the request came in on. */
   issuer: string | undefined;
   production: boolean;
+  /** Caps the embedded SQLite file, in bytes (unset: no cap); writes past it fail as on a full disk. */
+  sqliteMaxBytes: number | undefined;
   introspection: boolean;
   /** How long finished rows are kept before the retention job prunes them (src/retention/). */
   retention: RetentionConfig;
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: positiveInt('ORDERGRAPH_BODY_LIMIT', env.ORDERGRAPH_BODY_LIMIT, 1024 * 1024),
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,
+    sqliteMaxBytes: env.ORDERGRAPH_SQLITE_MAX_MB ? positiveInt('ORDERGRAPH_SQLITE_MAX_MB', env.ORDERGRAPH_SQLITE_MAX_MB, 0) * 1024 * 1024 : undefined,
     introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
     retention: {
       intervalMs: duration('ORDERGRAPH_RETENTION_INTERVAL', env.ORDERGRAPH_RETENTION_INTERVAL, UNIT_MS.m * 10),
