@@ -26,6 +26,7 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
+import { dashboardPlugin } from './dashboard/dashboard-plugin.ts';
 import { retentionHandler, scheduleRetention } from './retention/retention-job.ts';
 
 /** Every kind of background job, by the module that owns it. */
@@ -128,5 +129,12 @@ export async function buildServer(config: Config, services: Services, tokens: To
       rateLimiter,
     });
   }
+  await server.register(dashboardPlugin, {
+    prefix: '/dashboard',
+    services,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+    sessionMaxHours: config.sessionMaxHours,
+    issuer: config.issuer,
+  });
   return server;
 }

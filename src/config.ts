@@ -27,6 +27,10 @@ export interface Config {
   /** Caps the embedded SQLite file, in bytes (unset: no cap); writes past it fail as on a full disk. */
   sqliteMaxBytes: number | undefined;
   introspection: boolean;
+  /** Dashboard sessions end after this long without a request… */
+  sessionIdleMinutes: number;
+  /** …and this long after sign-in, whatever happens. */
+  sessionMaxHours: number;
   /** How long finished rows are kept before the retention job prunes them (src/retention/). */
   retention: RetentionConfig;
 }
@@ -93,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     sqliteMaxBytes: env.ORDERGRAPH_SQLITE_MAX_MB ? positiveInt('ORDERGRAPH_SQLITE_MAX_MB', env.ORDERGRAPH_SQLITE_MAX_MB, 0) * 1024 * 1024 : undefined,
     introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
+    sessionIdleMinutes: positiveInt('ORDERGRAPH_SESSION_IDLE_MINUTES', env.ORDERGRAPH_SESSION_IDLE_MINUTES, 30),
+    sessionMaxHours: positiveInt('ORDERGRAPH_SESSION_MAX_HOURS', env.ORDERGRAPH_SESSION_MAX_HOURS, 12),
     retention: {
       intervalMs: duration('ORDERGRAPH_RETENTION_INTERVAL', env.ORDERGRAPH_RETENTION_INTERVAL, UNIT_MS.m * 10),
       jobsMs: duration('ORDERGRAPH_RETENTION_JOBS', env.ORDERGRAPH_RETENTION_JOBS, UNIT_MS.d),

@@ -21,7 +21,9 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import { orderCountQuery, orderPageQuery, type OrderListFilter } from '../../src/db/sql/list-orders.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
-const FILTER_VALUES: Required<{ [K in keyof OrderListFilter]: NonNullable<OrderListFilter[K]> }> = {
+// `number` (the dashboard's search) is left out: it finds at most one row through the unique index on number.
+type ApiFilter = Omit<OrderListFilter, 'number'>;
+const FILTER_VALUES: Required<{ [K in keyof ApiFilter]: NonNullable<ApiFilter[K]> }> = {
   state: 'OPENED',
   status: 1,
   priority: 'HIGH',
@@ -29,7 +31,7 @@ const FILTER_VALUES: Required<{ [K in keyof OrderListFilter]: NonNullable<OrderL
   createdAfter: '2026-01-01T00:00:00.000Z',
   createdBefore: '2026-12-01T00:00:00.000Z',
 };
-const FILTERS = Object.keys(FILTER_VALUES) as (keyof OrderListFilter)[];
+const FILTERS = Object.keys(FILTER_VALUES) as (keyof ApiFilter)[];
 
 /** Every subset of the filters (64). */
 function everyFilter(): OrderListFilter[] {

@@ -19,6 +19,8 @@ import type { Database, OrderTable } from '../tables.ts';
 export const TOTAL_COUNT_CAP = 1000;
 
 export interface OrderListFilter {
+  /** An order number: unique, so at most one row (the dashboard's search). */
+  number?: number | null;
   state?: string | null;
   status?: number | null;
   priority?: string | null;
@@ -45,6 +47,7 @@ function filtered(db: Kysely<Database>, args: OrderListArgs): OrdersQuery {
     args.organizationIds.length === 1
       ? db.selectFrom('orders').where('organization_id', '=', args.organizationIds[0])
       : db.selectFrom('orders').where('organization_id', 'in', args.organizationIds);
+  if (f.number != null) q = q.where('number', '=', f.number);
   if (f.state) q = q.where('state', '=', f.state as never);
   if (f.status != null) q = q.where('status', '=', f.status);
   if (f.priority) q = q.where('priority', '=', f.priority);
@@ -55,7 +58,8 @@ function filtered(db: Kysely<Database>, args: OrderListArgs): OrdersQuery {
 }
 
 /** The index that serves a filter: the most selective equality it has, else the organization's orders by date. */
-function indexFor(f: OrderListFilter): string {
+function indexFor(f: OrderListFilter): string | undefined {
+  if (f.number != null) return undefined; // the unique index on number, which SQLite picks itself
   if (f.externalReference) return 'orders_org_external_reference';
   // A status belongs to one state: the status indexes serve state + status too.
   if (f.status != null) return f.priority ? 'orders_org_status_priority_created' : 'orders_org_status_created';
@@ -70,8 +74,9 @@ function indexFor(f: OrderListFilter): string {
  */
 function compileFor(db: Db, query: Compilable<unknown>, filter: OrderListFilter): CompiledQuery {
   const compiled = query.compile();
-  if (db.kind !== 'sqlite') return compiled;
-  const text = compiled.sql.replace('from "orders"', `from "orders" indexed by "${indexFor(filter)}"`);
+  const index = indexFor(filter);
+  if (db.kind !== 'sqlite' || !index) return compiled;
+  const text = compiled.sql.replace('from "orders"', `from "orders" indexed by "${index}"`);
   return CompiledQuery.raw(text, [...compiled.parameters]);
 }
 
