@@ -2,13 +2,20 @@
  * Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and JSON is text on both
  * databases, so one set of queries serves SQLite and PostgreSQL alike.
  */
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 export interface OrganizationTable {
   id: string;
   name: string;
   kind: 'MERCHANT' | 'SUPPLIER';
   default_supplier_id: string | null;
+  created_at: string;
+}
+
+/** A supplier an admin connected to a merchant: its orders may be routed there (organizations/supplier-routing.ts). */
+export interface SupplierConnectionTable {
+  merchant_id: string;
+  supplier_id: string;
   created_at: string;
 }
 
@@ -235,6 +242,7 @@ export interface UserSessionTable {
 
 export interface Database {
   organizations: OrganizationTable;
+  supplier_connections: SupplierConnectionTable;
   clients: ClientTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;
@@ -251,3 +259,6 @@ export interface Database {
   users: UserTable;
   user_sessions: UserSessionTable;
 }
+
+/** What a query runs on: the database, or a transaction of it. */
+export type Executor = Kysely<Database> | Transaction<Database>;

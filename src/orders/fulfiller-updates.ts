@@ -49,6 +49,8 @@ export interface FulfillerUpdate {
 }
 
 const SHIPPING = ['shippingCarrier', 'shippingMethod', 'shippingTracking'] as const;
+/** The fulfiller dialect's name of a field, for messages: `shippingCarrier` → `shipping_carrier`. */
+const wireName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** A fulfiller sees a delivery order only when it may act on both its merchant and its supplier. */
 export function fulfillerMayAccess(ctx: Ctx, row: Pick<DeliveryOrderRow, 'organization_id' | 'supplier_id'>): boolean {
@@ -61,7 +63,7 @@ function validate(u: FulfillerUpdate, index: number): DomainError | undefined {
   }
   for (const field of SHIPPING) {
     const v = u[field];
-    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${field}`, 'must be at most 255 characters');
+    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${wireName(field)}`, 'must be at most 255 characters');
   }
   if (typeof u.note === 'string' && u.note.length > MAX_NOTE) return badInput(`orders[${index}].note`, `must be at most ${MAX_NOTE} characters`);
   return undefined;
