@@ -6,6 +6,7 @@ import { createOrganization } from '../organizations/organizations.ts';
 import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
+import { demoFile, existingDemo, retireDemo } from '../demo/existing-demo.ts';
 
 async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(loadConfig());
@@ -105,21 +106,31 @@ export function registerAdminCommands(program: Command): void {
     .command('keys')
     .description('manage JWT signing keys')
     .command('rotate')
-    .description('add a new signing key; the previous one stays valid for tokens already issued')
+    .description('add a new signing key; older keys stay valid until the last token they signed has expired')
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) =>
       withApp(async (app) => {
-        const kid = await rotateSigningKeys(app.db.kysely);
-        print(o.json, { kid }, `new signing key ${kid}`);
+        const r = await rotateSigningKeys(app.db.kysely);
+        const kept = r.kept.length ? `; kept until their tokens expire: ${r.kept.join(', ')}` : '';
+        const retired = r.retired.length ? `; retired: ${r.retired.join(', ')}` : '';
+        print(o.json, r, `new signing key ${r.kid}${kept}${retired}`);
       }),
     );
 
   program
     .command('demo')
-    .description('seed a demo merchant, supplier, clients and orders; writes DATA_DIR/demo.json')
+    .description('seed a demo merchant, supplier, clients and orders (DATA_DIR/demo.json); prints the existing demo if there is one')
+    .option('--reset', 'revoke the existing demo\'s clients and seed a new demo')
     .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) =>
+    .action((o: { json?: boolean; reset?: boolean }) =>
       withApp(async (app) => {
+        const db = app.db.kysely;
+        const existing = await existingDemo(db, app.config.dataDir);
+        if (existing && !o.reset) {
+          print(o.json, existing, `${JSON.stringify(existing, null, 2)}\n(the existing demo, from ${demoFile(app.config.dataDir)}; --reset starts a new one)`);
+          return;
+        }
+        if (existing) await retireDemo(db, existing);
         const demo = await seedDemo(app.services, app.config.dataDir);
         print(o.json, demo, JSON.stringify(demo, null, 2));
       }),

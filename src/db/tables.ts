@@ -32,6 +32,8 @@ export interface SigningKeyTable {
   public_jwk: string;
   created_at: string;
   retired_at: string | null;
+  /** When the last token this key signed (or may sign before the next extension) expires; null: none yet. */
+  signed_until: string | null;
 }
 
 export interface RevokedTokenTable {

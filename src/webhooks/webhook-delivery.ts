@@ -138,6 +138,13 @@ export const webhookDeliveryHandler: JobHandler = {
           ? `${result.error}; given up after ${job.attempts} attempt(s) (retry it with webhookDeliveryRetry)`
           : result.error;
       deliverySeconds.observe({ outcome: result.ok ? 'success' : gone ? 'gone' : 'failure' }, result.durationMs / 1000);
+      if (!result.ok) {
+        // The endpoint's origin only: a path or query may carry the receiver's own secret.
+        const where = { webhookId: webhook.id, organizationId: webhook.organization_id, endpoint: new URL(webhook.endpoint).origin };
+        const what = { eventType: event.type, attempt: job.attempts, statusCode: result.statusCode, error, retryInMs: retryAfterMs ?? backoffMs };
+        const msg = gone ? 'webhook disabled: its endpoint answered 410 Gone' : givingUp ? 'webhook delivery given up' : 'webhook delivery failed';
+        ctx.services.log?.warn({ ...where, ...what }, msg);
+      }
 
       await withTransaction(ctx, async (tctx) => {
         await recordAttempt(tctx.tx, {

@@ -30,8 +30,8 @@ export type Query = {
   dispatchableRequest: Maybe<DispatchableRequest>;
   /** The organization's webhooks. Scope: edit_integrations. */
   webhooks: WebhookConnection;
-  /** Every delivery attempt of one webhook, newest first. Scope: edit_integrations. */
-  webhookDeliveries: WebhookDeliveryConnection;
+  /** Every delivery attempt of one webhook, newest first; null with a NOT_FOUND error for an unknown webhook. Scope: edit_integrations. */
+  webhookDeliveries: Maybe<WebhookDeliveryConnection>;
 };
 
 
@@ -255,8 +255,9 @@ export type Order = {
   priority: Maybe<PriorityEnum>;
   inventoryPolicy: Maybe<InventoryPolicyEnum>;
   state: OrderStateEnum;
-  /** Fulfilment status code (see the Fulfiller API). */
+  /** Fulfilment status code (see the Fulfiller API); 0 while the order is DRAFT. */
   status: Scalars['Int']['output'];
+  /** The status's name (see the Fulfiller API); "Draft" for a DRAFT order, which no fulfiller has seen yet. */
   statusName: Scalars['String']['output'];
   total: Maybe<Scalars['Float']['output']>;
   totalTaxInclusive: Maybe<Scalars['Float']['output']>;
@@ -614,7 +615,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   dispatchableRequest?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<QueryDispatchableRequestArgs, 'id'>>;
   webhooks?: Resolver<ResolversTypes['WebhookConnection'], ParentType, ContextType, RequireFields<QueryWebhooksArgs, 'first'>>;
-  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
+  webhookDeliveries?: Resolver<Maybe<ResolversTypes['WebhookDeliveryConnection']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
