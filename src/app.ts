@@ -25,10 +25,12 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
+import { dashboardPlugin } from './dashboard/dashboard-plugin.ts';
+import { retentionHandler, scheduleRetention } from './retention/retention-job.ts';
 
 /** Every kind of background job, by the module that owns it. */
-function jobHandlers(): JobHandler[] {
-  return [applyRequestHandler, webhookDeliveryHandler];
+function jobHandlers(config: Config): JobHandler[] {
+  return [applyRequestHandler, webhookDeliveryHandler, retentionHandler(config.retention)];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,7 +57,8 @@ export async function startApp(
       await server.listen({ port: config.port, host: config.host, listenTextResolver: howToReach });
     }
     if (opts.workers) {
-      workers = startWorkers(services, signal, jobHandlers(), { log: log ?? pino({ level: config.logLevel }), leaseMs: config.jobLeaseMs });
+      await scheduleRetention(services);
+      workers = startWorkers(services, signal, jobHandlers(config), { log: log ?? pino({ level: config.logLevel }), leaseMs: config.jobLeaseMs });
     }
   } catch (e) {
     await server?.close();
@@ -132,5 +135,12 @@ export async function buildServer(config: Config, services: Services, tokens: To
       rateLimiter,
     });
   }
+  await server.register(dashboardPlugin, {
+    prefix: '/dashboard',
+    services,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+    sessionMaxHours: config.sessionMaxHours,
+    issuer: config.issuer,
+  });
   return server;
 }

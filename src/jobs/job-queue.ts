@@ -66,15 +66,6 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
     .sort((a, b) => a.id - b.id);
 }
 
-/** Deletes finished jobs older than `ageMs`: the claim query's cost must not grow with history. */
-export async function purgeFinishedJobs(db: Executor, ageMs: number): Promise<void> {
-  await db
-    .deleteFrom('jobs')
-    .where('state', 'in', ['done', 'failed'])
-    .where('finished_at', '<', new Date(Date.now() - ageMs).toISOString())
-    .execute();
-}
-
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */
 export async function completeJob(db: Executor, jobId: number): Promise<void> {
   await markDone.execute(db, { id: jobId, finishedAt: isoNow() });
