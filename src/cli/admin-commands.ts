@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openApp, type App } from '../open-app.ts';
 import { createOrganization } from '../organizations/organizations.ts';
-import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
 import { demoFile, existingDemo, retireDemo } from '../demo/existing-demo.ts';
@@ -47,58 +46,6 @@ export function registerAdminCommands(program: Command): void {
         });
         const out = { id: created.id, name: created.name, kind: created.kind, default_supplier_id: created.defaultSupplierId };
         print(o.json, out, `organization ${out.id} (${out.kind}) "${out.name}" created`);
-      }),
-    );
-
-  const client = program.command('client').description('manage OAuth clients');
-  client
-    .command('create')
-    .description('create an OAuth client; the secret is shown once')
-    .requiredOption('--org <id>', 'the organization the client belongs to')
-    .requiredOption('--name <name>', 'display name')
-    .requiredOption('--scopes <scopes>', 'space-separated scopes')
-    .option('--access <ids>', 'comma-separated organizations the client may act on besides its own')
-    .option('--json', 'machine-readable output')
-    .action((o: { org: string; name: string; scopes: string; access?: string; json?: boolean }) =>
-      withApp(async (app) => {
-        const c = await createClient(app.db.kysely, {
-          organizationId: o.org,
-          name: o.name,
-          scopes: o.scopes,
-          access: o.access ? o.access.split(',').map((s) => s.trim()).filter(Boolean) : [],
-        });
-        const out = { client_id: c.client_id, client_secret: c.client_secret, org_id: c.org_id, scopes: c.scopes, access: c.access };
-        print(o.json, out, `client_id:     ${c.client_id}\nclient_secret: ${c.client_secret}   (shown once)\nscopes:        ${c.scopes.join(' ')}`);
-      }),
-    );
-  client
-    .command('list')
-    .description('list OAuth clients')
-    .option('--org <id>', 'only this organization\'s clients')
-    .option('--json', 'machine-readable output')
-    .action((o: { org?: string; json?: boolean }) =>
-      withApp(async (app) => {
-        const rows = (await listClients(app.db.kysely, o.org)).map((c) => ({
-          client_id: c.clientId,
-          org_id: c.organizationId,
-          name: c.name,
-          scopes: c.scopes,
-          access: c.access,
-          revoked: c.revoked,
-        }));
-        print(o.json, rows, rows.map((c) => `${c.client_id}  ${c.org_id}  ${c.revoked ? 'REVOKED ' : ''}${c.name}  [${c.scopes.join(' ')}]`).join('\n') || '(no clients)');
-      }),
-    );
-  client
-    .command('revoke')
-    .description('revoke a client: its tokens stop working within a second')
-    .argument('<client_id>')
-    .option('--json', 'machine-readable output')
-    .action((clientId: string, o: { json?: boolean }) =>
-      withApp(async (app) => {
-        const revoked = await revokeClient(app.db.kysely, clientId);
-        if (!revoked) throw new Error(`no live client ${clientId}`);
-        print(o.json, { client_id: clientId, revoked: true }, `client ${clientId} revoked`);
       }),
     );
 
