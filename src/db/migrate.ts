@@ -7,6 +7,7 @@ import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
 import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
+import * as jobGroups from './migrations/011-job-groups.ts';
 import * as signingKeyUse from './migrations/012-signing-key-use.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 
@@ -18,6 +19,7 @@ function migrations(db: Db): Record<string, Migration> {
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
     '009-users-sessions': { up: (k) => usersSessions.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
+    '011-job-groups': { up: (k) => jobGroups.up(k) },
     '012-signing-key-use': { up: (k) => signingKeyUse.up(k) },
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
   };

@@ -41,6 +41,21 @@ export interface DeliverPayload {
   eventId: number;
 }
 
+/** The job group of a webhook's deliveries: capped together in the workers, cancelled together on delete. */
+export function deliveryGroup(webhookId: string): string {
+  return `wh:${webhookId}`;
+}
+
+/**
+ * The job that delivers event `eventId` (of order `orderId`) to a webhook. Its queue key is the (webhook, order)
+ * pair, so an endpoint receives one order's events in the order they happened.
+ */
+export function deliveryJob(webhook: { id: string; organizationId: string }, eventId: number, orderId: string | null): NewJob {
+  const group = deliveryGroup(webhook.id);
+  const payload: DeliverPayload = { webhookId: webhook.id, eventId };
+  return { kind: DELIVER_JOB, queueKey: `${group}:${orderId ?? 'none'}`, group, organizationId: webhook.organizationId, payload };
+}
+
 /**
  * Adds events to the transaction's outbox. They are written together just before COMMIT: one insert and one
  * webhook lookup per transaction, however many events its change produced, in the order they were emitted.
@@ -99,10 +114,7 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   events.forEach((e, i) => {
     if (subscribed[i].length === 0) return;
     const eventId = ids[next++];
-    for (const w of subscribed[i]) {
-      const payload: DeliverPayload = { webhookId: w.id, eventId };
-      jobs.push({ kind: DELIVER_JOB, queueKey: `wh:${w.id}:${e.orderId ?? 'none'}`, payload });
-    }
+    for (const w of subscribed[i]) jobs.push(deliveryJob(w, eventId, e.orderId));
   });
   await enqueueJobs(tctx, jobs);
 }
