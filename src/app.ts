@@ -21,6 +21,7 @@ import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
 import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
+import { LOG_REDACTION, withoutQuery } from './http/log-redaction.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/run-job.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
@@ -48,7 +49,7 @@ export async function startApp(
   try {
     await signal.start();
     // One log for the server, the workers and the domain (services.log): webhook failures, rejected requests.
-    const log = opts.logger === false ? undefined : pino({ level: config.logLevel });
+    const log = opts.logger === false ? undefined : pino({ level: config.logLevel, ...LOG_REDACTION });
     services.log = log;
     if (opts.http) {
       tokens = new TokenService(db, config.tokenTtlSeconds, log);
@@ -59,7 +60,7 @@ export async function startApp(
     if (opts.workers) {
       await scheduleRetention(services);
       workers = startWorkers(services, signal, jobHandlers(config), {
-        log: log ?? pino({ level: config.logLevel }),
+        log: log ?? pino({ level: config.logLevel, ...LOG_REDACTION }),
         leaseMs: config.jobLeaseMs,
         fairness: { perWebhook: config.webhookMaxInFlight, perOrganization: config.webhookMaxInFlightPerOrganization },
       });
@@ -109,7 +110,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   });
   if (log?.isLevelEnabled('debug')) {
     server.addHook('onResponse', (request, reply, done) => {
-      request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      request.log.debug({ method: request.method, url: withoutQuery(request.url), statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
       done();
     });
   }
