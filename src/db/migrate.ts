@@ -5,6 +5,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
+import * as eventFeed from './migrations/008-event-feed.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -12,6 +13,7 @@ function migrations(db: Db): Record<string, Migration> {
     '002-jobs-finished-index': { up: (k) => jobsFinishedIndex.up(k) },
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
+    '008-event-feed': { up: (k) => eventFeed.up(k, db.kind) },
   };
 }
 

@@ -51,8 +51,8 @@ export function webhookView(row: WebhookRow): WebhookView {
   };
 }
 
-/** The organization new webhooks of this token belong to: its own, unless the token was narrowed to another. */
-function homeOrganization(actor: Actor): string {
+/** The organization a token manages webhooks of and reads the feed of: its own, unless it was narrowed to another. */
+export function homeOrganization(actor: Actor): string {
   if (actor.organizationIds.has(actor.organizationId)) return actor.organizationId;
   const [only] = actor.organizationIds;
   if (actor.organizationIds.size === 1) return only;
