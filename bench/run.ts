@@ -23,6 +23,8 @@
  *   --webhook-orders <n>  DRAFT orders they are spread over (default 500)
  *   --latency-events <n>  sequential updates timed by webhookLatency (default 200)
  *   --latency-pause <ms>  pause after each of them has been delivered (default 50)
+ *   --scale <n>           instead of the scenarios: the scale bench (bench/scale.ts), lists at 10k and at n orders
+ *   --scale-samples <n>   timed requests per query and size in the scale bench (default 41)
  *   --out <file>          where to write the JSON (default bench/results/latest.json; on PostgreSQL
  *                         latest-postgres.json; profile runs latest-profile[-postgres].json)
  *
@@ -63,6 +65,8 @@ const { values: opt } = parseArgs({
     'latency-events': { type: 'string', default: '200' },
     'latency-pause': { type: 'string', default: '50' },
     out: { type: 'string' },
+    scale: { type: 'string' },
+    'scale-samples': { type: 'string', default: '41' },
   },
   strict: true,
 });
@@ -98,6 +102,16 @@ if (opt.list) {
 }
 
 const dbKind = benchDbKind();
+if (opt.scale) {
+  const { runScaleBench } = await import('./scale.ts');
+  await runScaleBench({
+    target: Math.round(num('scale', opt.scale, 20_000)),
+    samples: Math.round(num('scale-samples', opt['scale-samples'], 1)),
+    dbKind,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  process.exit();
+}
 const profileId = opt.profile;
 const wanted = profileId ? [profileId] : opt.only?.split(',').map((s) => s.trim()).filter(Boolean);
 for (const id of wanted ?? []) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the unit tests (src/**/*.test.ts) and the end-to-end tests (test/e2e/**/*.test.ts) on SQLite, then
+// `npm test`: the linter (`npm run lint`, Biome: a few seconds), the unit tests (src/**/*.test.ts) and the end-to-end tests (test/e2e/**/*.test.ts) on SQLite, then
 // the end-to-end tests again on PostgreSQL when TEST_DATABASE_URL names a database the tests may use to create
 // others (`.ci/run` sets one up). Each run is `node --import tsx --test <files>`: every file in its own process,
 // several at once, so e2e files must not share ports, data directories or databases (test/support sees to that).
@@ -8,6 +8,7 @@
 //   npm test -- test/e2e/oauth.test.ts         only the given files (both halves for e2e files)
 //   TEST_ONLY=sqlite npm test                  only the SQLite half (TEST_ONLY=postgres: only PostgreSQL)
 //   TEST_CONCURRENCY=4 npm test                files run at once (node's default: CPUs - 1)
+//   TEST_LINT=off npm test                     without the linter
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -87,8 +88,19 @@ async function checkPostgres(url) {
   }
 }
 
+/** `biome lint` over the repository (rules in biome.json); its findings are printed, a failure fails the run. */
+function runLint() {
+  process.stdout.write('\n=== lint (biome.json) ===\n');
+  const biome = path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [biome, 'lint', '--max-diagnostics=50'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => resolve({ label: 'lint', lint: true, code: code ?? 1, signal, counts: {}, note: code === 0 ? 'clean' : 'findings above' }));
+  });
+}
+
 const runs = [];
 const only = process.env.TEST_ONLY;
+if (process.env.TEST_LINT !== 'off') runs.push(await runLint());
 const pgUrl = process.env.TEST_DATABASE_URL;
 let skippedNote;
 
@@ -113,11 +125,12 @@ if (only !== 'sqlite' && e2eFiles.length) {
 }
 
 process.stdout.write('\n=== summary ===\n');
-let failed = runs.length === 0;
-if (runs.length === 0) process.stdout.write('no test files found\n');
+const testRuns = runs.filter((r) => !r.lint);
+let failed = testRuns.length === 0;
+if (testRuns.length === 0) process.stdout.write('no test files found\n');
 for (const r of runs) {
   const c = r.counts;
-  const ok = r.code === 0 && !c.fail && !c.cancelled && c.tests !== undefined;
+  const ok = r.code === 0 && (r.lint || (!c.fail && !c.cancelled && c.tests !== undefined));
   if (!ok) failed = true;
   const detail = r.note ? `(${r.note})` : c.tests === undefined ? '(no summary from node --test)' : `${c.pass ?? 0} passed, ${c.fail ?? 0} failed, ${(c.skipped ?? 0) + (c.todo ?? 0)} skipped/todo, ${c.cancelled ?? 0} cancelled`;
   process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${r.label}: ${detail}${r.signal ? ` (killed by ${r.signal})` : ''}\n`);
@@ -125,7 +138,8 @@ for (const r of runs) {
 if (skippedNote) process.stdout.write(`${skippedNote}\n`);
 const ran = [...runs.map((r) => r.label), ...(skippedNote ? ['PostgreSQL half skipped'] : [])].join('; ');
 process.stdout.write(failed ? `TESTS FAILED (${ran})\n` : `ALL TESTS PASSED (${ran})\n`);
-// The plain closing line CI readers look for: totals over both halves.
+// The plain closing line CI readers look for: totals over both halves (a failed lint counts as one failure).
 const sum = (k) => runs.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
-process.stdout.write(`total: ${sum('pass')} passed, ${sum('fail') + sum('cancelled')} failed, ${sum('skipped') + sum('todo')} skipped\n`);
+const lintFailures = runs.filter((r) => r.lint && r.code !== 0).length;
+process.stdout.write(`total: ${sum('pass')} passed, ${sum('fail') + sum('cancelled') + lintFailures} failed, ${sum('skipped') + sum('todo')} skipped\n`);
 process.exit(failed ? 1 : 0);

@@ -52,7 +52,10 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
     else if (!row.completed_at) requestProblems.push(`request ${row.id} is ${row.state} without completed_at`);
   }
   const pendingAcked = [...ledger.requests.values()].filter((r) => r.state === 'PENDING').length;
-  const outcomes = requests.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.state]: (acc[r.state] ?? 0) + 1 }), {});
+  const outcomes = requests.reduce<Record<string, number>>((acc, r) => {
+    acc[r.state] = (acc[r.state] ?? 0) + 1;
+    return acc;
+  }, {});
   checks.push(
     check(
       'every request final, every acknowledged request present',

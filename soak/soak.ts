@@ -117,7 +117,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const deadline = drainStart + (opts.drainTimeoutMs ?? 120_000);
       for (;;) {
         const [{ n: pending }] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM dispatchable_requests WHERE state = 'PENDING'");
-        const [{ n: queued }] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'");
+        const [{ n: queued }] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued' AND kind <> 'retention.prune'");
         if (Number(pending) === 0 && Number(queued) === 0) break;
         if (Date.now() > deadline) {
           log(`drain: gave up with ${pending} PENDING requests and ${queued} queued jobs`);

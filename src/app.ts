@@ -14,6 +14,8 @@ import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
 import { meRoute } from './auth/me-route.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { mountMetrics } from './metrics/http-metrics.ts';
+import { graphiqlRoutes } from './http/graphiql-routes.ts';
 import { mountGraphQL } from './http/graphql-endpoint.ts';
 import { ordersResolvers } from './api/orders/resolvers.ts';
 import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
@@ -24,10 +26,12 @@ import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/workers.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
+import { dashboardPlugin } from './dashboard/dashboard-plugin.ts';
+import { retentionHandler, scheduleRetention } from './retention/retention-job.ts';
 
 /** Every kind of background job, by the module that owns it. */
-function jobHandlers(): JobHandler[] {
-  return [applyRequestHandler, webhookDeliveryHandler];
+function jobHandlers(config: Config): JobHandler[] {
+  return [applyRequestHandler, webhookDeliveryHandler, retentionHandler(config.retention)];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,7 +57,8 @@ export async function startApp(
     if (opts.workers) {
       // Without an HTTP server (`ordergraph worker`) job failures still need a log.
       const log = server?.log ?? pino({ level: config.logLevel });
-      workers = startWorkers(services, signal, jobHandlers(), { log, leaseMs: config.jobLeaseMs });
+      await scheduleRetention(services);
+      workers = startWorkers(services, signal, jobHandlers(config), { log, leaseMs: config.jobLeaseMs });
     }
   } catch (e) {
     await server?.close();
@@ -98,6 +103,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
       done();
     });
   }
+  mountMetrics(server, services.db);
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
@@ -106,9 +112,13 @@ export async function buildServer(config: Config, services: Services, tokens: To
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;
   const dialects = [
-    { prefix: '', schemaFile: 'api/orders/schema.graphql', resolvers: ordersResolvers },
-    { prefix: '/fulfiller', schemaFile: 'api/fulfiller/schema.graphql', resolvers: fulfillerResolvers },
+    { prefix: '', title: 'Orders API', schemaFile: 'api/orders/schema.graphql', resolvers: ordersResolvers },
+    { prefix: '/fulfiller', title: 'Fulfiller API', schemaFile: 'api/fulfiller/schema.graphql', resolvers: fulfillerResolvers },
   ];
+  // GraphiQL reads the schema by introspection: one switch for both.
+  if (config.introspection) {
+    await server.register(graphiqlRoutes, { endpoints: dialects });
+  }
   for (const d of dialects) {
     await mountGraphQL(server, {
       prefix: d.prefix,
@@ -120,5 +130,12 @@ export async function buildServer(config: Config, services: Services, tokens: To
       rateLimiter,
     });
   }
+  await server.register(dashboardPlugin, {
+    prefix: '/dashboard',
+    services,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+    sessionMaxHours: config.sessionMaxHours,
+    issuer: config.issuer,
+  });
   return server;
 }

@@ -9,7 +9,7 @@ export interface Config {
   databaseUrl: string | undefined;
   logLevel: string;
   tokenTtlSeconds: number;
-  /** undefined = seed the demo on first start of an empty embedded database. */
+  /** undefined = seed the demo on the first start of a new embedded database (never in production). */
   demo: boolean | undefined;
   workers: boolean;
   /** How long a claimed job stays claimed; a worker that dies holds its jobs this long. */
@@ -25,11 +25,44 @@ export interface Config {
   issuer: string | undefined;
   production: boolean;
   introspection: boolean;
+  /** Dashboard sessions end after this long without a request… */
+  sessionIdleMinutes: number;
+  /** …and this long after sign-in, whatever happens. */
+  sessionMaxHours: number;
+  /** How long finished rows are kept before the retention job prunes them (src/retention/). */
+  retention: RetentionConfig;
+}
+
+/** Retention windows and the pruning interval, in milliseconds. History and orders are always kept. */
+export interface RetentionConfig {
+  /** How often the retention job runs. */
+  intervalMs: number;
+  /** Finished (done or failed) jobs. */
+  jobsMs: number;
+  /** Webhook delivery attempts (the delivery log) and the outbox events they delivered. */
+  deliveryLogMs: number;
+  /** Settled (accepted or rejected) dispatchable requests. */
+  requestsMs: number;
+  /** Idempotency keys: a retry within this window returns the first response (SPEC §4: 24 h). */
+  idempotencyMs: number;
+  /** Revoked tokens, counted from their expiry (a token past expiry is refused anyway). */
+  revokedTokensMs: number;
 }
 
 function flag(value: string | undefined): boolean | undefined {
   if (value === undefined || value === '') return undefined;
   return !['false', '0', 'off', 'no'].includes(value.toLowerCase());
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `7d`, `24h`, `10m`, `30s` or `500ms` (a bare number is seconds). */
+function duration(name: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined || value === '') return fallbackMs;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's'] : NaN;
+  if (!(ms > 0)) throw new Error(`${name} must be a positive duration such as 7d, 24h, 10m or 30s, got "${value}"`);
+  return ms;
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -61,5 +94,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,
     introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
+    sessionIdleMinutes: positiveInt('ORDERGRAPH_SESSION_IDLE_MINUTES', env.ORDERGRAPH_SESSION_IDLE_MINUTES, 30),
+    sessionMaxHours: positiveInt('ORDERGRAPH_SESSION_MAX_HOURS', env.ORDERGRAPH_SESSION_MAX_HOURS, 12),
+    retention: {
+      intervalMs: duration('ORDERGRAPH_RETENTION_INTERVAL', env.ORDERGRAPH_RETENTION_INTERVAL, UNIT_MS.m * 10),
+      jobsMs: duration('ORDERGRAPH_RETENTION_JOBS', env.ORDERGRAPH_RETENTION_JOBS, UNIT_MS.d),
+      deliveryLogMs: duration('ORDERGRAPH_RETENTION_DELIVERY_LOG', env.ORDERGRAPH_RETENTION_DELIVERY_LOG, UNIT_MS.d * 7),
+      requestsMs: duration('ORDERGRAPH_RETENTION_REQUESTS', env.ORDERGRAPH_RETENTION_REQUESTS, UNIT_MS.d * 7),
+      idempotencyMs: duration('ORDERGRAPH_RETENTION_IDEMPOTENCY', env.ORDERGRAPH_RETENTION_IDEMPOTENCY, UNIT_MS.d),
+      revokedTokensMs: duration('ORDERGRAPH_RETENTION_REVOKED_TOKENS', env.ORDERGRAPH_RETENTION_REVOKED_TOKENS, UNIT_MS.h),
+    },
   };
 }

@@ -9,7 +9,10 @@ import type { OutboxEvent } from './webhooks/outbox.ts';
 
 export interface Actor {
   clientId: string;
-  /** The client's own organization. */
+  /**
+   * The organization the token acts in when a request names none (orderCreate, webhookCreate, `viewer`): the one
+   * it was narrowed to with organization_id, else the client's own.
+   */
   organizationId: string;
   /** Every organization the token may act on (its own included, unless narrowed away). */
   organizationIds: ReadonlySet<string>;

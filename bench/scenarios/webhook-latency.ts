@@ -71,7 +71,11 @@ export const webhookLatency: Scenario = {
         let timer: NodeJS.Timeout | undefined;
         const delivered = new Promise<Delivery>((resolve, reject) => {
           timer = setTimeout(() => reject(new Error(`no delivery of update ${i} within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
-          waiting = { marker: `"${marker}"`, resolve: (d) => (clearTimeout(timer), resolve(d)) };
+          const settle = (d: Delivery) => {
+            clearTimeout(timer);
+            resolve(d);
+          };
+          waiting = { marker: `"${marker}"`, resolve: settle };
         });
         delivered.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
         const body = JSON.stringify({ query: ORDER_UPDATE, variables: { input: { id: orders[Math.abs(i) % ORDERS], comment: marker } } });

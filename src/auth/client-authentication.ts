@@ -5,7 +5,8 @@
 import type { Executor } from '../db/database.ts';
 import { findClient, type Client } from './clients.ts';
 import { secretMatches } from './client-secrets.ts';
-import { FailureLimiter } from './brute-force.ts';
+import type { FailureLimiter } from './brute-force.ts';
+import { failedClientAuthentications } from './auth-metrics.ts';
 import { OAuthError } from './oauth-errors.ts';
 
 export const BASIC_CHALLENGE = 'Basic realm="ordergraph"';
@@ -41,7 +42,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 export class ClientAuthenticator {
   constructor(
     private readonly db: Executor,
-    private readonly limiter = new FailureLimiter(60_000, 10, 100),
+    private readonly limiter: FailureLimiter,
   ) {}
 
   async authenticate(
@@ -73,6 +74,7 @@ export class ClientAuthenticator {
     const ok = secretMatches(creds.secret, client?.secretHash ?? '0'.repeat(64)) && client && !client.revoked;
     if (!ok || !client) {
       this.limiter.recordFailure(creds.id, input.ip);
+      failedClientAuthentications.inc();
       throw new OAuthError('invalid_client', 'client authentication failed', 401, challenge);
     }
     return { client, method: basic ? 'client_secret_basic' : 'client_secret_post' };

@@ -5,6 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.ts';
 import { ClientAuthenticator, parseForm } from './client-authentication.ts';
+import { DEFAULT_FAILURE_LIMITS, FailureLimiter } from './brute-force.ts';
+import { clientFailureAlarms } from './auth-metrics.ts';
 import { OAuthError } from './oauth-errors.ts';
 import { parseScopes, SCOPES } from './scopes.ts';
 import { AUDIENCE, type TokenService } from './token-service.ts';
@@ -40,7 +42,14 @@ function formParams(request: FastifyRequest): Map<string, string> {
 }
 
 export async function oauthRoutes(app: FastifyInstance, opts: OAuthRoutesOptions): Promise<void> {
-  const authenticator = new ClientAuthenticator(opts.db.kysely);
+  const limiter = new FailureLimiter(DEFAULT_FAILURE_LIMITS, (clientId, failures) => {
+    clientFailureAlarms.inc();
+    app.log.warn(
+      { clientId, failures, windowSeconds: limiter.windowSeconds },
+      'many failed authentications for one client from any address: someone may be guessing its secret',
+    );
+  });
+  const authenticator = new ClientAuthenticator(opts.db.kysely, limiter);
 
   // Every body arrives as text (in this plugin's context only): we parse forms ourselves to refuse repeated
   // parameters, and any other content type (JSON, XML, none) must get an OAuth `invalid_request` from

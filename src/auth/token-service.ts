@@ -114,7 +114,8 @@ export class TokenService {
       claims,
       actor: {
         clientId: claims.client_id,
-        organizationId: claims.org,
+        // A token narrowed with organization_id acts in that organization by default (its `orgs` is that one).
+        organizationId: claims.orgs.length === 1 ? claims.orgs[0] : claims.org,
         organizationIds: new Set(claims.orgs),
         scopes: new Set(claims.scope.split(' ').filter(Boolean)),
       },

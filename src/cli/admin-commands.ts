@@ -7,7 +7,7 @@ import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
 
-async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(loadConfig());
   try {
     return await fn(app);
@@ -16,7 +16,7 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   }
 }
 
-function print(json: boolean | undefined, value: unknown, text: string): void {
+export function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 

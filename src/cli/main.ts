@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isDomainError } from '../errors/domain-error.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerUserCommands } from './user-commands.ts';
 
 const program = new Command()
   .name('ordergraph')
@@ -28,6 +29,7 @@ program
   });
 
 registerAdminCommands(program);
+registerUserCommands(program);
 
 try {
   await program.parseAsync(process.argv);

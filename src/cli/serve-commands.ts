@@ -1,5 +1,7 @@
 /** `serve` and `worker`: long-running processes that stop cleanly on SIGINT/SIGTERM. */
+import fs from 'node:fs';
 import type { Config } from '../config.ts';
+import { embeddedDatabaseFile } from '../db/database.ts';
 import { startApp } from '../app.ts';
 import { openApp, type App } from '../open-app.ts';
 import { seedDemoIfFirstStart } from '../demo/seed-demo.ts';
@@ -17,19 +19,31 @@ function stopOnSignals(app: App): void {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/**
+ * Whether this start seeds the demo: the first start of an embedded database (its file does not exist yet), not
+ * switched off, never in production; seed-demo.ts also checks that the database holds no organization. The demo
+ * changes no safety setting: the SSRF guard stays on unless ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true is set.
+ */
+function demoSeedsNow(config: Config): boolean {
+  if (config.databaseUrl !== undefined || config.demo === false || config.production) return false;
+  return !fs.existsSync(embeddedDatabaseFile(config.dataDir));
+}
+
+const WEBHOOK_TOUR_HINT =
+  'Webhook endpoints on private and loopback addresses (such as a receiver on 127.0.0.1) are refused.\n' +
+  'For the webhook tour on this machine, restart with ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true ' +
+  '(e.g. `ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true npm start`); never on a server others can reach.\n';
+
 export async function serveCommand(config: Config, opts: { workers: boolean }): Promise<void> {
   const workers = opts.workers && config.workers;
-  const demoMode = config.databaseUrl === undefined && config.demo !== false;
-  // The demo is for trying things on one machine, where webhook receivers run on localhost (SPEC §6).
-  if (demoMode && process.env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE === undefined) config = { ...config, webhookAllowPrivate: true };
-  if (demoMode) {
-    // First start on an empty embedded database: seed the demo and show its credentials.
+  if (demoSeedsNow(config)) {
     const setup = await openApp(config);
     const demo = await seedDemoIfFirstStart(setup.services, config.dataDir);
     await setup.close();
     if (demo) {
       process.stdout.write(
-        `\nOrdergraph demo seeded (also in ${config.dataDir}/demo.json):\n${JSON.stringify(demo, null, 2)}\n\n`,
+        `\nOrdergraph demo seeded (also in ${config.dataDir}/demo.json):\n${JSON.stringify(demo, null, 2)}\n\n` +
+          (config.webhookAllowPrivate ? '' : `${WEBHOOK_TOUR_HINT}\n`),
       );
     }
   }

@@ -29,8 +29,16 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Bytes SQLite's WAL file is truncated to once a checkpoint has emptied it. */
+const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
+
 // int8 (count(*), bigserial) as numbers: our counts and ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+/** Where the embedded database lives when DATABASE_URL is unset. */
+export function embeddedDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'ordergraph.sqlite');
+}
 
 /** `checkpoints`: run SQLite checkpoints on a thread (long-running processes; one-shot commands skip it). */
 export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; checkpoints?: boolean }): Db {
@@ -53,9 +61,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   if (opts.databaseUrl && !opts.databaseUrl.startsWith('sqlite:')) {
     throw new Error('DATABASE_URL must start with postgres:// or postgresql:// (or sqlite:PATH)');
   }
-  const file = opts.databaseUrl
-    ? opts.databaseUrl.slice('sqlite:'.length)
-    : path.join(opts.dataDir, 'ordergraph.sqlite');
+  const file = opts.databaseUrl ? opts.databaseUrl.slice('sqlite:'.length) : embeddedDatabaseFile(opts.dataDir);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -65,6 +71,9 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('cache_size = -65536');
   // Statement journals of big multi-row writes stay in memory instead of spilling to temp files.
   sqlite.pragma('temp_store = MEMORY');
+  // After a checkpoint has copied the whole WAL back, the next writer restarts it and truncates the file to this
+  // size: without it the WAL keeps the size of its busiest moment forever (41 MB seen, #17).
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
   const dialect = new OrdergraphSqliteDialect(sqlite);

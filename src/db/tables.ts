@@ -190,6 +190,27 @@ export interface WebhookDeliveryTable {
   created_at: string;
 }
 
+export interface UserTable {
+  id: string;
+  organization_id: string;
+  /** Lower-cased; unique across organizations (it is what a person signs in with). */
+  email: string;
+  role: 'admin' | 'operator' | 'viewer';
+  password_hash: string;
+  disabled_at: string | null;
+  created_at: string;
+}
+
+export interface UserSessionTable {
+  /** SHA-256 (hex) of the session cookie's token. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   clients: ClientTable;
@@ -205,4 +226,6 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
+  users: UserTable;
+  user_sessions: UserSessionTable;
 }

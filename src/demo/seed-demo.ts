@@ -9,10 +9,13 @@ import { systemCtx } from '../context.ts';
 import { createOrganization } from '../organizations/organizations.ts';
 import { createClient } from '../auth/clients.ts';
 import { createOrder } from '../orders/order-commands.ts';
+import { createUser } from '../users/users.ts';
+
+type Login = { email: string; password: string };
 
 export interface Demo {
-  merchant: { org_id: string; client_id: string; client_secret: string };
-  supplier: { org_id: string; client_id: string; client_secret: string };
+  merchant: { org_id: string; client_id: string; client_secret: string; user: Login };
+  supplier: { org_id: string; client_id: string; client_secret: string; user: Login };
   orders: { id: string; number: number; state: 'DRAFT' | 'OPENED' }[];
 }
 
@@ -61,9 +64,14 @@ export async function seedDemo(services: Services, dataDir: string): Promise<Dem
     });
     orders.push({ id: order.id, number: order.number, state: order.state as 'DRAFT' | 'OPENED' });
   }
+  // Dashboard sign-ins (admins, so every page shows); the org prefix keeps a re-run's emails apart.
+  const login = async (organizationId: string, who: string): Promise<Login> => {
+    const { user, generatedPassword } = await createUser(db, { organizationId, email: `${who}+${organizationId.slice(0, 8)}@example.com`, role: 'admin' });
+    return { email: user.email, password: generatedPassword! };
+  };
   const demo: Demo = {
-    merchant: { org_id: merchantOrg.id, client_id: merchant.client_id, client_secret: merchant.client_secret },
-    supplier: { org_id: supplierOrg.id, client_id: supplier.client_id, client_secret: supplier.client_secret },
+    merchant: { org_id: merchantOrg.id, client_id: merchant.client_id, client_secret: merchant.client_secret, user: await login(merchantOrg.id, 'merchant') },
+    supplier: { org_id: supplierOrg.id, client_id: supplier.client_id, client_secret: supplier.client_secret, user: await login(supplierOrg.id, 'supplier') },
     orders,
   };
   fs.mkdirSync(dataDir, { recursive: true });

@@ -15,6 +15,7 @@ import { graphqlOverHttp, graphqlStatus, negotiateMediaType } from './graphql-ov
 import { guardDocument } from './graphql-document-guard.ts';
 import { aliasLimitRule } from './graphql-alias-limit.ts';
 import { costLimitRule } from './graphql-cost-limit.ts';
+import { operationLabel } from '../metrics/http-metrics.ts';
 
 /**
  * Nesting limit. The schemas themselves nest at most 6 deep; only introspection recurses (`__Type.fields.type...`),
@@ -45,12 +46,8 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
   const graphiql = opts.introspection; // GraphiQL reads the schema by introspection: one switch for both
   await app.register(
     async (scope) => {
-      const authenticate = bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined);
-      const graphiqlPrefix = `${opts.prefix}/graphiql`;
-      scope.addHook('onRequest', async (request, reply) => {
-        if (graphiql && request.url.startsWith(graphiqlPrefix)) return; // static GraphiQL page and assets
-        return authenticate(request, reply);
-      });
+      // GraphiQL itself is served by graphiql-routes.ts, outside this scope and its authentication.
+      scope.addHook('onRequest', bearerAuth(opts.tokens, graphiql ? `${opts.prefix}/graphiql` : undefined));
       if (opts.rateLimiter) scope.addHook('onRequest', rateLimitHook(opts.rateLimiter));
       // Mercurius' response schema types error paths as strings; plain JSON keeps list indices numbers.
       scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -69,7 +66,7 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,
         path: '/graphql',
-        graphiql,
+        graphiql: false,
         jit: 1,
         queryDepth: MAX_QUERY_DEPTH,
         allowBatchedQueries: false,
@@ -99,8 +96,11 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         },
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
-      scope.graphql.addHook('preExecution', async (_schema, _document, context) => {
-        const variables = context.reply.request.graphqlVariables;
+      scope.graphql.addHook('preExecution', async (_schema, document, context) => {
+        const request = context.reply.request;
+        const params = (request.method === 'GET' ? request.query : request.body) as { operationName?: string } | undefined;
+        request.graphqlOperation = operationLabel(document, params?.operationName);
+        const variables = request.graphqlVariables;
         return variables === undefined ? undefined : { variables };
       });
     },

@@ -114,7 +114,7 @@ export async function graphqlOverHttp(scope: FastifyInstance, opts: { path: stri
   const bodiesWithNul = new WeakSet<FastifyRequest>();
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if ((body as string).includes('\\u0000')) bodiesWithNul.add(request);
-    json(request, body as string, done);
+    return json(request, body as string, done);
   });
 
   scope.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -2,11 +2,16 @@
  * `Idempotency-Key` on write requests: the first response for a (client, key) is stored for 24 hours and
  * replayed to retries with the same body; another body with the same key is 422, and a retry while the first
  * is still running is 409. Server errors (5xx) release the key so the client may try again.
+ *
+ * What the token may do is part of the key: a replay must never hand a response to a token that could not have
+ * made the request (a `view_orders`-only token of the same client, or one narrowed to another organization).
+ * Such a token's request runs on its own and gets its own answer (INSUFFICIENT_SCOPE, its own organization).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/database.ts';
+import type { Actor } from '../context.ts';
 
 const TTL_MS = 24 * 3600 * 1000;
 /** An in-flight key older than this belongs to a process that died; a retry may take it over. */
@@ -18,6 +23,12 @@ declare module 'fastify' {
   }
 }
 
+/** The key as stored: the client's key behind a digest of the token's scopes and organizations. */
+function scopedKey(actor: Actor, key: string): string {
+  const powers = [[...actor.scopes].sort().join(' '), actor.organizationId, [...actor.organizationIds].sort().join(',')].join('\n');
+  return `${createHash('sha256').update(powers).digest('base64url').slice(0, 22)}:${key}`;
+}
+
 function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
 }
@@ -26,10 +37,11 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
   const db = opts.db.kysely;
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = request.headers['idempotency-key'];
+    let key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || typeof key !== 'string' || !request.actor) return;
     if (key.length === 0 || key.length > 255) return refuse(reply, 400, '`Idempotency-Key` must be 1 to 255 characters');
     const clientId = request.actor.clientId;
+    key = scopedKey(request.actor, key);
     const hash = createHash('sha256').update(request.url).update('\n').update(JSON.stringify(request.body ?? null)).digest('hex');
     const now = Date.now();
     await db

@@ -1,14 +1,14 @@
 /**
  * The durable job queue: a job is a row, queued in the same transaction as the change that needs it. Workers
- * claim due jobs with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serializes writers anyway), in
+ * claim due jobs with a lease (the SQL, per dialect, is db/sql/claim-jobs.ts), in
  * `run_at, id` order so the partial index on queued jobs serves the claim however long the history is. Jobs
  * that share a `queue_key` run one at a time, oldest first: that is how per-order ordering is kept.
  */
-import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
+import { claimJobs as claimJobRows } from '../db/sql/claim-jobs.ts';
 
 export interface Job {
   id: number;
@@ -51,35 +51,10 @@ export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
   tctx.queuedJobs = true;
 }
 
-/** Claims up to `limit` due jobs for `workerId`, leasing them for `leaseMs`. */
+/** Claims up to `limit` due jobs for `workerId`, leasing them for `leaseMs` (db/sql/claim-jobs.ts). */
 export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
-  const now = new Date();
-  const nowIso = now.toISOString();
-  const lease = new Date(now.getTime() + leaseMs).toISOString();
-  const lock = db.kind === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const claim = sql<{
-    id: number;
-    kind: string;
-    queue_key: string | null;
-    payload: string;
-    attempts: number;
-    created_at: string;
-  }>`
-    UPDATE jobs SET locked_until = ${lease}, locked_by = ${workerId}, attempts = attempts + 1
-    WHERE id IN (
-      SELECT j.id FROM jobs j
-      WHERE j.state = 'queued' AND j.run_at <= ${nowIso}
-        AND (j.locked_until IS NULL OR j.locked_until < ${nowIso})
-        AND (j.queue_key IS NULL OR NOT EXISTS (
-          SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
-      ORDER BY j.run_at, j.id
-      LIMIT ${limit}
-      ${lock}
-    )
-    RETURNING id, kind, queue_key, payload, attempts, created_at`;
-  // On SQLite the claim joins the group commit of the jobs finishing around it instead of paying its own COMMIT.
-  const result = db.kind === 'sqlite' ? await db.transaction((tx) => claim.execute(tx)) : await claim.execute(db.kysely);
-  return result.rows
+  const rows = await claimJobRows(db, workerId, limit, leaseMs);
+  return rows
     .map((r) => ({
       id: r.id,
       kind: r.kind,
@@ -89,15 +64,6 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
       createdAt: r.created_at,
     }))
     .sort((a, b) => a.id - b.id);
-}
-
-/** Deletes finished jobs older than `ageMs`: the claim query's cost must not grow with history. */
-export async function purgeFinishedJobs(db: Executor, ageMs: number): Promise<void> {
-  await db
-    .deleteFrom('jobs')
-    .where('state', 'in', ['done', 'failed'])
-    .where('finished_at', '<', new Date(Date.now() - ageMs).toISOString())
-    .execute();
 }
 
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import { systemCtx, type Ctx, type Services } from '../context.ts';
-import { jobsProcessed } from '../http/health-routes.ts';
-import { claimJobs, failJob, nextDueAt, purgeFinishedJobs, retryJob, type Job } from './job-queue.ts';
+import { jobsProcessed } from '../metrics/registry.ts';
+import { claimJobs, failJob, nextDueAt, retryJob, type Job } from './job-queue.ts';
 import type { JobSignal } from './job-signal.ts';
 
 export interface JobHandler {
@@ -43,9 +43,6 @@ const CONCURRENCY = 32;
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
-/** Finished jobs are kept a day for inspection, then purged by an idle worker (at most once a minute). */
-const KEEP_FINISHED_MS = 24 * 3600 * 1000;
-const PURGE_EVERY_MS = 60_000;
 
 export function startWorkers(
   services: Services,
@@ -88,7 +85,6 @@ export function startWorkers(
 
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
   const inFlight = new Set<Promise<void>>();
-  let lastPurge = 0;
   const start = (job: Job) => {
     const run: Promise<void> = runOne(job)
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
@@ -111,10 +107,6 @@ export function startWorkers(
         if (inFlight.size > 0) {
           await signal.wait(FALLBACK_POLL_MS); // a finishing job wakes us to claim again
           continue;
-        }
-        if (Date.now() - lastPurge > PURGE_EVERY_MS) {
-          lastPurge = Date.now();
-          await purgeFinishedJobs(db.kysely, KEEP_FINISHED_MS);
         }
         const due = await nextDueAt(db);
         if (due === undefined || due > Date.now()) {

@@ -6,19 +6,26 @@
  * A change only reads and writes a few columns of an order. Whole orders (delivery, lines…) are loaded only when
  * the caller reads them from the results or a webhook may ask for event bodies: on SQLite, turning 1,000 whole
  * rows and their lines into JS objects cost more than the rest of the statements together. The SQL is in
- * fulfiller-bulk-store.ts.
+ * db/sql/load-order-batch.ts and db/sql/write-order-batch.ts.
  */
 import { withTransaction, type Ctx } from '../context.ts';
 import { canAccess, requireScope } from '../auth/scopes.ts';
 import { badInput, DomainError, notFound } from '../errors/domain-error.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
-import { recordHistory, type FieldChanges, type HistoryEntry } from './order-history.ts';
+import { recordHistory, type HistoryEntry } from './order-history.ts';
 import { orderView, type LineStatus, type OrderRecord, type OrderRow } from './order-record.ts';
-import { loadBatch, writeLineStatuses, writeOrders, type OrderStatusRow, type ResultShape, type Working } from './fulfiller-bulk-store.ts';
-import { effectOf, isStatusCode, STATUS_CODES, transitionError } from './status-transitions.ts';
+import { loadOrderBatch, type OrderStatusRow, type Working } from '../db/sql/load-order-batch.ts';
+import { writeLineStatuses, writeOrderBatch } from '../db/sql/write-order-batch.ts';
+import { enabledWebhooks } from '../webhooks/outbox.ts';
+import { loadLines } from './order-store.ts';
+import { statusChange } from './status-change.ts';
+import { isStatusCode, STATUS_CODES } from './status-transitions.ts';
 import { isoNow } from '../clock.ts';
 
-export type { OrderStatusRow, ResultShape };
+export type { OrderStatusRow };
+
+/** What the caller reads from each result: whole orders (OrderRecord), or only the status columns (OrderStatusRow). */
+export type ResultShape = 'orders' | 'status';
 
 export const MAX_BATCH = 1000;
 
@@ -35,11 +42,7 @@ export function isWholeOrder(r: OrderRecord | OrderStatusRow): r is OrderRecord 
   return 'lines' in r;
 }
 
-const SHIPPING = [
-  ['shippingCarrier', 'shipping_carrier'],
-  ['shippingMethod', 'shipping_method'],
-  ['shippingTracking', 'shipping_tracking'],
-] as const;
+const SHIPPING = ['shippingCarrier', 'shippingMethod', 'shippingTracking'] as const;
 
 /** A fulfiller sees an order only when it may act on both its merchant and its supplier, and it is not a draft. */
 export function fulfillerMayAccess(ctx: Ctx, row: Pick<OrderRow, 'organization_id' | 'supplier_id' | 'state'>): boolean {
@@ -51,7 +54,7 @@ function validate(u: FulfillerUpdate, index: number): DomainError | undefined {
   if (u.status != null && !isStatusCode(u.status)) {
     return badInput(`orders[${index}].status`, `must be a fulfilment status code (${STATUS_CODES.join(', ')})`);
   }
-  for (const [field] of SHIPPING) {
+  for (const field of SHIPPING) {
     const v = u[field];
     if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${field}`, 'must be at most 255 characters');
   }
@@ -69,45 +72,20 @@ function notLoaded(): never {
   throw new Error('an event body was asked for, but the bulk update did not load whole orders');
 }
 
-/** Applies one update to the working copy of its order; returns the history entry, or a refusal. */
+/** Applies one update to the working copy of its order (status-change.ts is the rule); returns the history entry, or a refusal. */
 function applyOne(w: Working, u: FulfillerUpdate, now: string, events: OutboxEvent[]): HistoryEntry | DomainError | undefined {
-  const row = { ...w.row };
-  const changes: FieldChanges = {};
-  let lineStatus = w.lineStatus;
-  let completes = false;
-  if (u.status != null && u.status !== row.status) {
-    const refused = transitionError(row.status, u.status);
-    if (refused) return new DomainError('INVALID_STATUS_TRANSITION', refused, { from: row.status, to: u.status });
-    const effect = effectOf(u.status);
-    changes.status = { from: row.status, to: u.status };
-    row.status = u.status;
-    if (effect.locks) row.locked = 1;
-    if (effect.completes && row.state !== 'COMPLETED') {
-      changes.state = { from: row.state, to: 'COMPLETED' };
-      row.state = 'COMPLETED';
-      completes = true;
-    }
-    if (effect.lines) lineStatus = effect.lines;
-  }
-  for (const [field, column] of SHIPPING) {
-    const v = u[field];
-    if (v !== undefined && v !== row[column]) {
-      changes[field] = { from: row[column], to: v };
-      row[column] = v;
-    }
-  }
-  if (Object.keys(changes).length === 0) return undefined;
+  const outcome = statusChange(w.row, u);
+  if (outcome === undefined || outcome instanceof DomainError) return outcome;
+  const { row } = outcome;
   row.version += 1;
   w.row = row;
-  w.lineStatus = lineStatus;
+  if (outcome.lineStatus) w.lineStatus = outcome.lineStatus;
   w.changed = true;
   const whole = w.whole;
+  const lineStatus = w.lineStatus;
   const body = whole ? () => orderView(wholeOrder(whole, row, lineStatus, now)) : notLoaded;
-  const base = { organizationId: row.organization_id, orderId: row.id, body };
-  if (changes.status) events.push({ type: 'order/status-changed', ...base });
-  if (completes) events.push({ type: 'order/completed', ...base });
-  if (!changes.status) events.push({ type: 'order/updated', ...base });
-  return { orderId: row.id, organizationId: row.organization_id, action: changes.status ? 'status-changed' : 'shipping-updated', changes };
+  for (const type of outcome.events) events.push({ type, organizationId: row.organization_id, orderId: row.id, body });
+  return { orderId: row.id, organizationId: row.organization_id, action: outcome.action, changes: outcome.changes };
 }
 
 /**
@@ -125,7 +103,11 @@ export async function updateFulfillerOrders(
   return withTransaction(ctx, async (tctx) => {
     const numbers = new Set<number>();
     for (const u of updates) if (u) numbers.add(u.id);
-    const working = await loadBatch(tctx, [...numbers], shape);
+    const working = await loadOrderBatch(tctx.services.db, tctx.tx, [...numbers], {
+      // On SQLite the transaction holds the only writer, so no webhook appears before the outbox looks.
+      wantWhole: async (orgs) => shape === 'orders' || (await enabledWebhooks(tctx, orgs)).length > 0,
+      loadLines: (ids) => loadLines(tctx.tx, ids),
+    });
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
     const now = isoNow();
@@ -142,8 +124,8 @@ export async function updateFulfillerOrders(
       return wholeOrder(w.whole!, w.row, w.lineStatus, w.changed ? now : undefined);
     });
     const changed = [...working.values()].filter((w) => w.changed);
-    await writeOrders(tctx, changed, now);
-    await writeLineStatuses(tctx, changed);
+    await writeOrderBatch(tctx.services.db, tctx.tx, changed, now);
+    await writeLineStatuses(tctx.services.db, tctx.tx, changed);
     await recordHistory(tctx, history);
     await emitEvents(tctx, events);
     return results;

@@ -13,7 +13,8 @@ import { recordHistory, type FieldChanges } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
 import { FIELD_COLUMNS, lineView, orderView, type OrderRecord } from './order-record.ts';
 import { linesOf, replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
-import { effectOf, statusName, transitionError } from './status-transitions.ts';
+import { statusName } from './status-transitions.ts';
+import { statusChange } from './status-change.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -133,26 +134,22 @@ export async function openOrder(tctx: TxCtx, record: OrderRecord): Promise<Order
  */
 export async function moveStatus(tctx: TxCtx, record: OrderRecord, status: number, action: string): Promise<OrderRecord> {
   const { row } = record;
-  if (row.status === status) return record;
-  const refused = transitionError(row.status, status);
-  if (refused) throw new DomainError('INVALID_STATUS_TRANSITION', refused, { from: row.status, to: status });
-  const effect = effectOf(status);
+  const outcome = statusChange(row, { status }, action);
+  if (outcome instanceof DomainError) throw outcome;
+  if (!outcome) return record;
   const set: Updateable<OrderTable> = { status };
-  const changes: FieldChanges = { status: { from: row.status, to: status } };
-  if (effect.locks && row.locked !== 1) set.locked = 1;
-  if (effect.completes) {
-    set.state = 'COMPLETED';
-    changes.state = { from: row.state, to: 'COMPLETED' };
-  }
+  if (outcome.row.locked !== row.locked) set.locked = outcome.row.locked;
+  if (outcome.row.state !== row.state) set.state = outcome.row.state;
   const updatedRow = await updateOrderRow(tctx, row, set);
+  const { lineStatus } = outcome;
   let lines = record.lines;
-  if (effect.lines) {
-    await setLineStatus(tctx, [row.id], effect.lines);
-    lines = lines.map((l) => ({ ...l, status: effect.lines! }));
+  if (lineStatus) {
+    await setLineStatus(tctx, [row.id], lineStatus);
+    lines = lines.map((l) => ({ ...l, status: lineStatus }));
   }
   const updated: OrderRecord = { row: updatedRow, lines };
-  await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action, changes }]);
-  await emitEvents(tctx, emit(tctx, updated, 'order/status-changed', ...(effect.completes ? (['order/completed'] as const) : [])));
+  await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: outcome.action, changes: outcome.changes }]);
+  await emitEvents(tctx, emit(tctx, updated, ...outcome.events));
   return updated;
 }
 

@@ -6,15 +6,9 @@ import { decodeCursor, pageSize, toConnection, type Connection } from '../paging
 import { readHistory, type OrderEventView } from './order-history.ts';
 import { orderView, type OrderView } from './order-record.ts';
 import { loadLines, merchantMayAccess } from './order-store.ts';
+import { listOrderRows, type OrderListFilter } from '../db/sql/list-orders.ts';
 
-export interface OrderFilter {
-  state?: string | null;
-  status?: number | null;
-  priority?: string | null;
-  externalReference?: string | null;
-  createdAfter?: string | null;
-  createdBefore?: string | null;
-}
+export type OrderFilter = OrderListFilter;
 
 export async function getOrder(
   ctx: Ctx,
@@ -33,33 +27,30 @@ export async function getOrder(
   return orderView({ row, lines });
 }
 
+/**
+ * A page of the caller's orders, newest first. `totalCount` is counted only when `countTotal` (the query selects
+ * it), and only up to TOTAL_COUNT_CAP: an exact count would read every matching order (db/sql/list-orders.ts).
+ */
 export async function listOrders(
   ctx: Ctx,
   args: { first?: number | null; after?: string | null; filter?: OrderFilter | null },
+  opts: { countTotal: boolean } = { countTotal: true },
 ): Promise<Connection<OrderView>> {
   const actor = requireScope(ctx, 'view_orders');
   const db = ctx.services.db.kysely;
   const first = pageSize(args.first);
-  const f = args.filter ?? {};
-  let q = db.selectFrom('orders').where('organization_id', 'in', [...actor.organizationIds]);
-  if (f.state) q = q.where('state', '=', f.state as never);
-  if (f.status != null) q = q.where('status', '=', f.status);
-  if (f.priority) q = q.where('priority', '=', f.priority);
-  if (f.externalReference) q = q.where('external_reference', '=', f.externalReference);
-  if (f.createdAfter) q = q.where('created_at', '>', f.createdAfter);
-  if (f.createdBefore) q = q.where('created_at', '<', f.createdBefore);
-
-  const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  let page = q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first + 1);
+  let after: { createdAt: string; id: string } | undefined;
   if (args.after) {
     const [createdAt, id] = decodeCursor(args.after, 2);
-    page = page.where((eb) =>
-      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
-    );
+    after = { createdAt, id };
   }
-  const rows = await page.execute();
+  const { rows, totalCount } = await listOrderRows(
+    ctx.services.db,
+    { organizationIds: [...actor.organizationIds], filter: args.filter ?? {}, limit: first + 1, after },
+    { count: opts.countTotal },
+  );
   const lines = await loadLines(db, rows.slice(0, first).map((r) => r.id));
-  return toConnection(rows, { first, after: args.after, totalCount: Number(total.n) }, (r) => [r.created_at, r.id], (row) =>
+  return toConnection(rows, { first, after: args.after, totalCount }, (r) => [r.created_at, r.id], (row) =>
     orderView({ row, lines: lines.get(row.id)! }),
   );
 }

@@ -1,16 +1,18 @@
 /**
- * Reads and writes of orders and their lines. Changes run inside the caller's transaction; on PostgreSQL the
- * order row is locked (FOR UPDATE) before it is changed, so concurrent changes of one order queue up instead of
- * losing writes. SQLite has one writer at a time already.
+ * Reads and writes of orders and their lines. Changes run inside the caller's transaction and lock the order row
+ * first (db/sql/lock-order.ts), so concurrent changes of one order queue up instead of losing writes.
  */
-import { sql, type Updateable } from 'kysely';
+import type { Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { OrderTable } from '../db/tables.ts';
 import type { Ctx, TxCtx } from '../context.ts';
 import { canAccess } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
-import { compiledQuery, type CompiledStatement, type Params } from '../db/compiled-query.ts';
+import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { lockOrder } from '../db/sql/lock-order.ts';
+import { insertOrderRow } from '../db/sql/insert-order.ts';
+import { updateOrderColumns } from '../db/sql/update-order-row.ts';
 import type { LineFields } from './order-input.ts';
 import type { LineRow, LineStatus, OrderRecord, OrderRow } from './order-record.ts';
 import { newRowId } from '../db/row-ids.ts';
@@ -38,10 +40,6 @@ export function merchantMayAccess(ctx: Ctx, row: Pick<OrderRow, 'organization_id
 
 const linesOfOrder = compiledQuery((db, p: Params<{ orderId: string }>) =>
   db.selectFrom('order_lines').selectAll().where('order_id', '=', p.orderId).orderBy('position'),
-);
-const orderById = compiledQuery((db, p: Params<{ id: string }>) => db.selectFrom('orders').selectAll().where('id', '=', p.id));
-const orderByIdForUpdate = compiledQuery((db, p: Params<{ id: string }>) =>
-  db.selectFrom('orders').selectAll().where('id', '=', p.id).forUpdate(),
 );
 
 export async function loadLines(db: Executor, orderIds: string[]): Promise<Map<string, LineRow[]>> {
@@ -72,19 +70,7 @@ export async function linesOf(tctx: TxCtx, orderId: string): Promise<LineRow[]> 
  * answer whether the order does not exist or belongs to someone else.
  */
 export async function loadOrderRowForChange(tctx: TxCtx, target: OrderTarget): Promise<OrderRow> {
-  const lock = tctx.services.db.kind === 'postgres';
-  let row: OrderRow | undefined;
-  if ('id' in target) {
-    row = (await (lock ? orderByIdForUpdate : orderById).execute(tctx.tx, { id: target.id })).rows[0];
-  } else {
-    let q = tctx.tx
-      .selectFrom('orders')
-      .selectAll()
-      .where('organization_id', '=', target.organizationId)
-      .where('external_reference', '=', target.externalReference);
-    if (lock) q = q.forUpdate();
-    row = await q.executeTakeFirst();
-  }
+  const row = await lockOrder(tctx.services.db, tctx.tx, target);
   const label = 'id' in target ? target.id : target.externalReference;
   if (!row || !merchantMayAccess(tctx, row)) throw notFound('order', label);
   return row;
@@ -97,19 +83,9 @@ export async function insertOrder(
   lines: LineFields[],
   lineStatus: LineStatus,
 ): Promise<OrderRecord> {
-  const values =
-    tctx.services.db.kind === 'postgres'
-      ? row
-      : // SQLite: one writer at a time, so max + 1 cannot collide.
-        { ...row, number: sql<number>`(SELECT coalesce(max(number), 0) + 1 FROM orders)` };
-  const inserted = await tctx.tx
-    .insertInto('orders')
-    .values(values)
-    .returning('number')
-    .executeTakeFirstOrThrow()
-    .catch(duplicateReference(row.external_reference));
+  const number = await insertOrderRow(tctx.services.db, tctx.tx, row).catch(duplicateReference(row.external_reference));
   const lineRows = await replaceLines(tctx, row.id, row.organization_id, lines, lineStatus, false);
-  return { row: { ...row, number: inserted.number }, lines: lineRows };
+  return { row: { ...row, number }, lines: lineRows };
 }
 
 export async function replaceLines(
@@ -160,33 +136,14 @@ export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable
     next[c] = params[c] = value;
     columns += `${c},`;
   }
-  let res;
+  let changedRows;
   try {
-    res = await updateStatement(`${columns}version,updated_at`).execute(tctx.tx, params);
+    changedRows = await updateOrderColumns(tctx.tx, `${columns}version,updated_at`, params);
   } catch (e) {
     return duplicateReference(set.external_reference as string | null | undefined)(e);
   }
-  if (Number(res.numAffectedRows) !== 1) throw new Error(`order ${row.id} changed under a held lock`);
+  if (changedRows !== 1) throw new Error(`order ${row.id} changed under a held lock`);
   return next as OrderRow;
-}
-
-/** One compiled UPDATE per set of changed columns (a handful in practice; bounded all the same). */
-const updateStatements = new Map<string, CompiledStatement<Record<string, unknown>, unknown>>();
-function updateStatement(key: string): CompiledStatement<Record<string, unknown>, unknown> {
-  let statement = updateStatements.get(key);
-  if (!statement) {
-    const columns = key.split(',');
-    statement = compiledQuery((db, p: Params<Record<string, unknown>>) =>
-      db
-        .updateTable('orders')
-        .set(Object.fromEntries(columns.map((c) => [c, p[c]])))
-        .where('id', '=', p.where_id as string)
-        .where('version', '=', p.where_version as number),
-    );
-    if (updateStatements.size >= 200) updateStatements.delete(updateStatements.keys().next().value!);
-    updateStatements.set(key, statement);
-  }
-  return statement;
 }
 
 export function newOrderId(): string {

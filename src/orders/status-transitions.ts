@@ -18,6 +18,23 @@ export const STATUS_NAMES: Readonly<Record<number, string>> = Object.freeze({
   517: 'Pending Dispatch',
 });
 
+/** The status codes by name, so rules read as words rather than bare numbers. */
+export const STATUS = Object.freeze({
+  UNKNOWN: 0,
+  RECEIVED: 1,
+  IN_PRODUCTION: 4,
+  DISPATCHED: 8,
+  QC_QUERY: 32,
+  DISPATCHED_RETAILER_NOTIFIED: 64,
+  CANCELLED: 128,
+  ON_HOLD: 256,
+  SENT_TO_SUPPLIER: 512,
+  RECEIVED_BY_SUPPLIER: 513,
+  SENT_TO_SHIPPER: 515,
+  RECEIVED_BY_SHIPPER: 516,
+  PENDING_DISPATCH: 517,
+} as const);
+
 /** Every catalogue code, ascending, for validation messages and exhaustive iteration. */
 export const STATUS_CODES: readonly number[] = Object.freeze(
   Object.keys(STATUS_NAMES)

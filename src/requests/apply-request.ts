@@ -11,7 +11,7 @@ import type { OrderRecord } from '../orders/order-record.ts';
 import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder } from '../orders/order-changes.ts';
 import { loadOrderForChange } from '../orders/order-store.ts';
 import { canTransition, statusName } from '../orders/status-transitions.ts';
-import { compiledQuery, type Params } from '../db/compiled-query.ts';
+import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow, type RequestType } from './dispatchable-requests.ts';
 
 const MAX_ATTEMPTS = 10;
@@ -45,21 +45,9 @@ function refusal(type: RequestType, record: OrderRecord): string | undefined {
   return undefined;
 }
 
-/**
- * Reads the request, locked on PostgreSQL: a job can run twice at once (a lease that ran out under a slow
- * worker), and the second run must wait for the first and then see the request settled.
- */
-async function lockRequest(tctx: TxCtx, requestId: string): Promise<RequestRow | undefined> {
-  const query = tctx.services.db.kind === 'postgres' ? requestByIdForUpdate : requestById;
-  return (await query.execute(tctx.tx, { id: requestId })).rows[0];
+function lockRequest(tctx: TxCtx, requestId: string): Promise<RequestRow | undefined> {
+  return lockRequestRow(tctx.services.db, tctx.tx, requestId);
 }
-
-const requestById = compiledQuery((db, p: Params<{ id: string }>) =>
-  db.selectFrom('dispatchable_requests').selectAll().where('id', '=', p.id),
-);
-const requestByIdForUpdate = compiledQuery((db, p: Params<{ id: string }>) =>
-  db.selectFrom('dispatchable_requests').selectAll().where('id', '=', p.id).forUpdate(),
-);
 
 /** Settles the job's request as REJECTED in a fresh transaction (after the applying one rolled back). */
 async function reject(ctx: Ctx, job: Job, requestId: string, message: string): Promise<void> {

@@ -6,11 +6,10 @@
  * webhook's jobs complete without sending. Sending happens outside any transaction; a crash between sending and
  * recording sends the event again with the same `webhook-id` (at least once).
  */
-import client from 'prom-client';
 import type { Kysely, Selectable } from 'kysely';
 import { withTransaction } from '../context.ts';
 import type { Database, OutboxEventTable } from '../db/tables.ts';
-import { registry } from '../http/health-routes.ts';
+import { webhookDeliverySeconds as deliverySeconds } from '../metrics/registry.ts';
 import { completeJob, type Job } from '../jobs/job-queue.ts';
 import { RetryLater, type JobHandler } from '../jobs/workers.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
@@ -21,14 +20,6 @@ import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from 
 import { messageIdFor, signatureHeader } from './webhook-signing.ts';
 import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
 import { isoNow } from '../clock.ts';
-
-const deliverySeconds = new client.Histogram({
-  name: 'ordergraph_webhook_delivery_seconds',
-  help: 'Webhook delivery attempts by outcome, with their duration',
-  labelNames: ['outcome'] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [registry],
-});
 
 const USER_AGENT = 'Ordergraph-Webhooks/1.0';
 

@@ -51,12 +51,9 @@ export function webhookView(row: WebhookRow): WebhookView {
   };
 }
 
-/** The organization a token manages webhooks of and reads the feed of: its own, unless it was narrowed to another. */
+/** The organization a token manages webhooks of and reads the feed of: the token's default one (its own, or the one it was narrowed to). */
 export function homeOrganization(actor: Actor): string {
-  if (actor.organizationIds.has(actor.organizationId)) return actor.organizationId;
-  const [only] = actor.organizationIds;
-  if (actor.organizationIds.size === 1) return only;
-  throw badInput('organization', 'is ambiguous: narrow the token to one organization (organization_id) to manage its webhooks');
+  return actor.organizationId;
 }
 
 /** A webhook the token may manage, or NOT_FOUND. */

@@ -63,7 +63,7 @@ function fiftyUpdates(): Update[] {
 }
 
 /** The value of `field` on the order, in the form the updates sent it. */
-function valueOf(order: Order, field: string): unknown {
+function fieldValue(order: Order, field: string): unknown {
   if (field.startsWith('delivery.')) return order.delivery?.[field.slice(9)] ?? null;
   if (field === 'lines') {
     return order.lines.map((l) => Object.fromEntries(Object.entries({ sku: l.sku, quantity: l.quantity, price: l.price, vatRate: l.vatRate }).filter(([, v]) => v !== null)));
@@ -79,7 +79,7 @@ function assertNothingLost(start: Order, final: Order, updates: Update[]): void 
   const byField = new Map<string, unknown[]>();
   for (const u of updates) byField.set(u.field, [...(byField.get(u.field) ?? []), u.value]);
   for (const [field, values] of byField) {
-    const actual = valueOf(final, field);
+    const actual = fieldValue(final, field);
     assert.ok(
       values.some((v) => JSON.stringify(v) === JSON.stringify(actual)),
       `${field} is ${JSON.stringify(actual)}, not one of the values sent ${JSON.stringify(values)} (an update was lost)`,

@@ -354,7 +354,11 @@ describe('webhooks', () => {
     const t = await api.tenant();
     const rx = await receiver();
     let first = true;
-    rx.respond = () => (first ? ((first = false), { status: 429, headers: { 'retry-after': '1' } }) : 200);
+    rx.respond = () => {
+      if (!first) return 200;
+      first = false;
+      return { status: 429, headers: { 'retry-after': '1' } };
+    };
     const w = await api.createWebhook(t, { endpoint: rx.url });
     await api.createOrder(t);
     await expectAllDelivered(api, t, w, rx);

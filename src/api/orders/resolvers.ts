@@ -4,6 +4,10 @@ import { viewer } from '../viewer.ts';
 import { DateTime, JSONScalar } from '../scalars.ts';
 import { cancelOrderCommand, createOrder, openOrderCommand, requestFulfillmentCommand, updateOrder } from '../../orders/order-commands.ts';
 import { getOrder, listOrders, orderHistory } from '../../orders/order-queries.ts';
+import { selectsOnly } from '../fulfiller/selected-fields.ts';
+
+/** A connection's fields other than `totalCount`: selecting only these spares the count. */
+const WITHOUT_TOTAL = new Set(['edges', 'pageInfo', '__typename']);
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
 import { webhookQueries, webhookMutations, webhookTypes } from './webhook-resolvers.ts';
 
@@ -13,7 +17,7 @@ export const ordersResolvers: Resolvers = {
   Query: {
     viewer,
     order: (_, args, { ctx }) => getOrder(ctx, { id: args.id, externalReference: args.byExternalReference?.externalReference }) as never,
-    orders: (_, args, { ctx }) => listOrders(ctx, args) as never,
+    orders: (_, args, { ctx }, info) => listOrders(ctx, args, { countTotal: !selectsOnly(info, WITHOUT_TOTAL) }) as never,
     dispatchableRequest: (_, { id }, { ctx }) => getDispatchableRequest(ctx, id),
     ...webhookQueries,
   },

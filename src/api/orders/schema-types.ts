@@ -340,6 +340,10 @@ export type OrderConnection = {
   __typename?: 'OrderConnection';
   edges: Array<OrderEdge>;
   pageInfo: PageInfo;
+  /**
+   * How many orders match, counted up to 1,000: a list with more reports 1,000 (page on with
+   * `pageInfo.hasNextPage`). Counted only when selected, so that a page costs the same in any organization.
+   */
   totalCount: Scalars['Int']['output'];
 };
 
