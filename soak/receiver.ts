@@ -15,6 +15,8 @@ export interface Receiver {
   readonly received: Map<string, number>;
   /** webhook-ids in the order they were first accepted. */
   readonly firstSeen: string[];
+  /** For each first acceptance: ms from the event (its `header.date`) to its arrival here. */
+  readonly latencies: number[];
   readonly badSignatures: number;
   readonly refused: number;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export async function startReceiver(opts: { failureRate: number; random: () => n
   let verifier: Webhook | undefined;
   const received = new Map<string, number>();
   const firstSeen: string[] = [];
+  const latencies: number[] = [];
   const state = { badSignatures: 0, refused: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -44,7 +47,11 @@ export async function startReceiver(opts: { failureRate: number; random: () => n
         return;
       }
       const n = received.get(id) ?? 0;
-      if (n === 0) firstSeen.push(id);
+      if (n === 0) {
+        firstSeen.push(id);
+        const date = Date.parse(JSON.parse(body)?.header?.date);
+        if (Number.isFinite(date)) latencies.push(Date.now() - date);
+      }
       received.set(id, n + 1);
       res.writeHead(204).end();
     });
@@ -57,6 +64,7 @@ export async function startReceiver(opts: { failureRate: number; random: () => n
     setSecret: (secret) => (verifier = new Webhook(secret)),
     received,
     firstSeen,
+    latencies,
     get badSignatures() {
       return state.badSignatures;
     },

@@ -12,6 +12,8 @@ import { Ledger } from './ledger.ts';
 import { fulfillerLane, merchantLane, type LoadContext } from './load.ts';
 import { runChecks, type Check } from './invariants.ts';
 import { startReceiver } from './receiver.ts';
+import { startNoisyTenant, type NoisyTenant } from './noisy-tenant.ts';
+import { DEFAULT_FAIRNESS } from '../src/jobs/workers.ts';
 
 export interface SoakOptions {
   durationMs: number;
@@ -54,6 +56,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const random = seeded(seed);
   const receiver = await startReceiver({ failureRate: 0.03, random });
   let server: TestServer | undefined;
+  let noisy: NoisyTenant | undefined;
   try {
     server = await startServer({
       env: {
@@ -84,11 +87,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       log(`webhooks: not available (${JSON.stringify(hook.body).slice(0, 200)}); running without`);
     }
 
+    // A second tenant whose receiver never answers, creating orders all along (see noisy-tenant.ts).
+    noisy = await startNoisyTenant(s);
+
     const ledger = new Ledger();
     let stopped = false;
     const ctx: LoadContext = { url: s.url, merchantToken, supplierToken, ledger, random, stopped: () => stopped, opened: [] };
     const started = Date.now();
-    const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx)];
+    const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx), noisy.lane(() => stopped)];
 
     const kills: string[] = [];
     let upSince = Date.now();
@@ -109,7 +115,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     stopped = true;
     await Promise.all(lanes);
     const loadSeconds = (Date.now() - started) / 1000;
-    log(`load stopped after ${loadSeconds.toFixed(1)} s; draining requests and deliveries`);
+    const noisyHeld = noisy.receiver.maxOpen;
+    await noisy.stop();
+    log(`load stopped after ${loadSeconds.toFixed(1)} s; noisy tenant's webhook deleted; draining requests and deliveries`);
 
     const db = await openDirectDb(s);
     try {
@@ -131,12 +139,24 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const crash = /uncaught|unhandledRejection|"level":60/i.exec(output);
       checks.push({ name: 'no uncaught exception in the server output', detail: `${output.length} characters of recent output read`, problems: crash ? [output.slice(Math.max(0, crash.index - 200), crash.index + 800)] : [] });
 
+      checks.push({
+        name: 'the noisy tenant never held more deliveries open than its organization cap',
+        detail: `at most ${noisyHeld} open at once at its receiver (cap ${DEFAULT_FAIRNESS.perOrganization})`,
+        problems: noisyHeld > DEFAULT_FAIRNESS.perOrganization ? [`${noisyHeld} open at once`] : [],
+      });
+      // Reported, not checked: it includes the kills (restart, then the 5 s lease) and the 503s sent on purpose.
+      const latency = percentiles(receiver.latencies);
+
       const c = ledger.counts;
       const lines = [
         `soak on ${s.dbKind}: ${loadSeconds.toFixed(0)} s of load, ${kills.length} SIGKILLs (at ${kills.join(', ')}), seed ${seed}`,
         `load: ${c.requests} requests (${c.lostAnswers} answers lost to kills), ${(c.requests / loadSeconds).toFixed(0)} req/s`,
         `  orders created ${c.creates}; DRAFT updates applied at once ${c.syncUpdates}; PENDING updates ${c.asyncUpdates}; opens ${c.opens}; ` +
           `fulfilment requests ${c.fulfilments}; cancels ${c.cancels}; bulk fulfiller calls ${c.bulkCalls} (${c.bulkOrdersUpdated} order updates applied)`,
+        `noisy tenant: ${noisy.created} orders created, its receiver never answers; ${noisy.receiver.received} deliveries tried, ` +
+          `at most ${noisyHeld} open at once`,
+        `quiet tenant's deliveries, event → arrival (${receiver.latencies.length}): p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
+          `p99 ${latency.p99} ms, max ${latency.max} ms (kills and deliberate 503s included)`,
         'checks:',
         ...checks.flatMap((k) => [`  ${k.problems.length === 0 ? 'PASS' : 'FAIL'}  ${k.name}: ${k.detail}`, ...k.problems.map((p) => `        ${p}`)]),
       ];
@@ -150,6 +170,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
   } finally {
     await server?.stop();
+    await noisy?.receiver.stop();
     await receiver.close();
   }
+}
+
+/** Nearest-rank percentiles of `values` (ms). */
+function percentiles(values: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 };
 }

@@ -23,7 +23,7 @@ import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
-import type { JobHandler } from './jobs/workers.ts';
+import type { JobHandler } from './jobs/run-job.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
 import { dashboardPlugin } from './dashboard/dashboard-plugin.ts';
@@ -58,7 +58,11 @@ export async function startApp(
       // Without an HTTP server (`ordergraph worker`) job failures still need a log.
       const log = server?.log ?? pino({ level: config.logLevel });
       await scheduleRetention(services);
-      workers = startWorkers(services, signal, jobHandlers(config), { log, leaseMs: config.jobLeaseMs });
+      workers = startWorkers(services, signal, jobHandlers(config), {
+        log,
+        leaseMs: config.jobLeaseMs,
+        fairness: { perWebhook: config.webhookMaxInFlight, perOrganization: config.webhookMaxInFlightPerOrganization },
+      });
     }
   } catch (e) {
     await server?.close();

@@ -1,5 +1,6 @@
 /** Configuration from environment variables (SPEC §1); every one is optional. */
 import path from 'node:path';
+import { DEFAULT_FAIRNESS } from './jobs/workers.ts';
 
 export interface Config {
   port: number;
@@ -20,6 +21,10 @@ export interface Config {
   webhookRetryBaseMs: number;
   /** How long after an event its delivery is retried before it is given up (24 h). */
   webhookRetryWindowMs: number;
+  /** Deliveries of one webhook in flight at once, across every worker (jobs/workers.ts). */
+  webhookMaxInFlight: number;
+  /** Deliveries of one organization's webhooks in flight at once, across every worker. */
+  webhookMaxInFlightPerOrganization: number;
   bodyLimitBytes: number;
   /** Unset → the issuer is the URL the request came in on. */
   issuer: string | undefined;
@@ -90,6 +95,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: flag(env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE) ?? false,
     webhookRetryBaseMs: positiveInt('ORDERGRAPH_WEBHOOK_RETRY_BASE_MS', env.ORDERGRAPH_WEBHOOK_RETRY_BASE_MS, 5000),
     webhookRetryWindowMs: positiveInt('ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS', env.ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS, 24 * 3600 * 1000),
+    webhookMaxInFlight: positiveInt('ORDERGRAPH_WEBHOOK_MAX_IN_FLIGHT', env.ORDERGRAPH_WEBHOOK_MAX_IN_FLIGHT, DEFAULT_FAIRNESS.perWebhook),
+    webhookMaxInFlightPerOrganization: positiveInt(
+      'ORDERGRAPH_WEBHOOK_MAX_IN_FLIGHT_PER_ORGANIZATION',
+      env.ORDERGRAPH_WEBHOOK_MAX_IN_FLIGHT_PER_ORGANIZATION,
+      DEFAULT_FAIRNESS.perOrganization,
+    ),
     bodyLimitBytes: positiveInt('ORDERGRAPH_BODY_LIMIT', env.ORDERGRAPH_BODY_LIMIT, 1024 * 1024),
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,

@@ -46,7 +46,14 @@ export interface TxCtx extends Ctx {
   outbox?: OutboxEvent[];
 }
 
-/** Runs `fn` in one database transaction; wakes the workers after commit if it queued jobs. */
+/**
+ * Runs `fn` in one database transaction; wakes the workers after commit if it queued jobs.
+ *
+ * `fn` may run twice: on SQLite, transactions that arrive together are committed as one group
+ * (db/group-commit.ts), and when one unit of a group fails after writing, the others are rolled back with it and
+ * run again on their own. So `fn` must not act outside the database (send a request, bump a counter, write a
+ * file) before it returns: do that after `withTransaction` resolves, or queue a job for it.
+ */
 export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<T>): Promise<T> {
   if ('tx' in ctx) return fn(ctx as TxCtx);
   let queued = false;

@@ -8,6 +8,7 @@ import * as historyIndexBatches from './migrations/004-history-index-batches.ts'
 import * as eventFeed from './migrations/008-event-feed.ts';
 import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
+import * as jobGroups from './migrations/011-job-groups.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -19,6 +20,7 @@ function migrations(db: Db): Record<string, Migration> {
     '008-event-feed': { up: (k) => eventFeed.up(k, db.kind) },
     '009-users-sessions': { up: (k) => usersSessions.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
+    '011-job-groups': { up: (k) => jobGroups.up(k) },
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
   };
 }

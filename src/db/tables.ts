@@ -115,6 +115,10 @@ export interface JobTable {
   kind: string;
   /** Jobs sharing a key run one at a time, oldest first. */
   queue_key: string | null;
+  /** The group it is capped with (a webhook's deliveries: `wh:<webhook>`), and cancelled or deferred by. */
+  group_key: string | null;
+  /** The tenant it works for, capped per organization; null for system jobs. */
+  organization_id: string | null;
   payload: string;
   state: 'queued' | 'done' | 'failed';
   run_at: string;

@@ -8,7 +8,7 @@ import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
-import { claimJobs as claimJobRows } from '../db/sql/claim-jobs.ts';
+import { claimJobs as claimJobRows, type ClaimLimits } from '../db/sql/claim-jobs.ts';
 
 export interface Job {
   id: number;
@@ -21,7 +21,12 @@ export interface Job {
 
 export interface NewJob {
   kind: string;
+  /** Jobs sharing a queue key run one at a time, oldest first. */
   queueKey?: string | null;
+  /** Jobs sharing a group are capped together (workers.ts) and cancelled together (cancelQueuedJobs). */
+  group?: string | null;
+  /** The tenant the job works for: an organization's jobs are capped together too. */
+  organizationId?: string | null;
   payload: unknown;
   runAt?: Date;
 }
@@ -36,6 +41,8 @@ export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
       jobs.map((j) => ({
         kind: j.kind,
         queue_key: j.queueKey ?? null,
+        group_key: j.group ?? null,
+        organization_id: j.organizationId ?? null,
         payload: JSON.stringify(j.payload),
         state: 'queued' as const,
         run_at: j.runAt ? j.runAt.toISOString() : now,
@@ -51,9 +58,12 @@ export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
   tctx.queuedJobs = true;
 }
 
-/** Claims up to `limit` due jobs for `workerId`, leasing them for `leaseMs` (db/sql/claim-jobs.ts). */
-export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
-  const rows = await claimJobRows(db, workerId, limit, leaseMs);
+/**
+ * Claims up to `limits.limit` due jobs of the given kinds for `workerId`, leasing them for `limits.leaseMs`, within
+ * the caps per group and per organization (the rule: db/sql/claim-jobs.ts).
+ */
+export async function claimJobs(db: Db, workerId: string, limits: ClaimLimits): Promise<Job[]> {
+  const rows = await claimJobRows(db, workerId, limits);
   return rows
     .map((r) => ({
       id: r.id,
@@ -75,6 +85,21 @@ const markDone = compiledQuery((db, p: Params<{ id: number; finishedAt: string }
   db.updateTable('jobs').set({ state: 'done', finished_at: p.finishedAt, locked_until: null }).where('id', '=', p.id),
 );
 
+/**
+ * Finishes the queued jobs of `group` without running them (a deleted webhook's deliveries), recording `reason`.
+ * A job that a worker is running right now finishes as its handler decides. Returns how many were cancelled.
+ */
+export async function cancelQueuedJobs(db: Executor, group: string, reason: string): Promise<number> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ state: 'done', finished_at: isoNow(), last_error: reason })
+    .where('group_key', '=', group)
+    .where('state', '=', 'queued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Reschedules a job (its handler returned `retryAt`, or it threw and may run again). */
 export async function retryJob(db: Executor, jobId: number, runAt: Date, error: string): Promise<void> {
   await db
     .updateTable('jobs')

@@ -10,13 +10,18 @@ import { notifyJobs } from '../db/sql/notify-jobs.ts';
 export class JobSignal {
   private readonly events = new EventEmitter();
   private listener: JobListener | undefined;
+  /** Bumped whenever jobs were queued (here or, on PostgreSQL, anywhere): a claim may find something new. */
+  queuedSeq = 0;
 
   constructor(private readonly db: Db) {
     this.events.setMaxListeners(100);
   }
 
   async start(): Promise<void> {
-    this.listener = await listenForJobs(this.db, () => this.events.emit('jobs'));
+    this.listener = await listenForJobs(this.db, () => {
+      this.queuedSeq++;
+      this.events.emit('jobs');
+    });
   }
 
   /** Wakes this process's workers only (a lane freed up, or they should stop). */
@@ -26,6 +31,7 @@ export class JobSignal {
 
   /** Called after a commit that queued jobs. */
   notify(): void {
+    this.queuedSeq++;
     this.events.emit('jobs');
     notifyJobs(this.db);
   }

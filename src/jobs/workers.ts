@@ -1,34 +1,20 @@
 /**
  * The one claim → run → retry loop for every background job. Handlers are idempotent (a claim can run twice
- * after a crash) and finish their job with `completeJob` in the transaction of their effect.
+ * after a crash) and follow the retry contract of run-job.ts.
+ *
+ * A worker has two sets of lanes, each claimed on its own: `default` (dispatchable requests and every other job
+ * that works on our own database) and `deliveries` (webhook deliveries, which wait on other people's servers).
+ * A request never waits for a lane behind webhook deliveries. Within the delivery lanes, the claim caps how many
+ * jobs of one group (a webhook) and of one organization are in flight at once, and a failing group runs one at a
+ * time (db/sql/claim-jobs.ts), so one tenant's hanging receiver cannot take every lane.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
-import { systemCtx, type Ctx, type Services } from '../context.ts';
-import { jobsProcessed } from '../metrics/registry.ts';
-import { claimJobs, failJob, nextDueAt, retryJob, type Job } from './job-queue.ts';
+import type { Services } from '../context.ts';
+import { claimJobs, nextDueAt, type Job } from './job-queue.ts';
+import { runJob, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
-
-export interface JobHandler {
-  kind: string;
-  /** Runs the job; must call completeJob (in its effect's transaction) unless it throws. */
-  run(ctx: Ctx, job: Job): Promise<void>;
-  /** How long to wait before attempt `attempt + 1`, or undefined to give up. */
-  retryDelayMs(attempt: number, job: Job): number | undefined;
-  /** Called once when the job is given up. */
-  giveUp?(ctx: Ctx, job: Job, error: string): Promise<void>;
-}
-
-/** Thrown by a handler that wants its job run again later without counting it as an error. */
-export class RetryLater extends Error {
-  constructor(
-    readonly delayMs: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface Workers {
   id: string;
@@ -37,75 +23,96 @@ export interface Workers {
   idle(): Promise<void>;
 }
 
-// A claimed job's lease starts at once, so claim no more than there are free lanes.
-const CONCURRENCY = 32;
+/** The caps of the delivery lanes (config `webhookMaxInFlight`, `webhookMaxInFlightPerOrganization`). */
+export interface Fairness {
+  /** Deliveries of one webhook in flight at once, across every worker. */
+  perWebhook: number;
+  /** Deliveries of one organization in flight at once, across every worker. */
+  perOrganization: number;
+}
+
+export const DEFAULT_FAIRNESS: Fairness = { perWebhook: 16, perOrganization: 32 };
+
+/** Lanes per worker process: a claimed job's lease starts at once, so a lane claims no more than it has free. */
+const LANE_SIZES = { default: 32, deliveries: 64 } as const;
 /** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
 const BLOCKED_RECHECK_MS = 200;
 
+interface Lane {
+  kinds: string[];
+  size: number;
+  perGroup: number;
+  perOrganization: number;
+  inFlight: Set<Promise<void>>;
+  /**
+   * After a claim that found fewer jobs than it had room for (the rest are capped, blocked or not due), a lane
+   * that still runs jobs claims again once CLAIM_BATCH of them have finished, jobs were queued, or a poll
+   * interval passed, not after every job: a claim that finds nothing scans the whole due queue.
+   */
+  short: { at: number; queuedSeq: number; finished: number } | undefined;
+}
+
 export function startWorkers(
   services: Services,
   signal: JobSignal,
   handlers: JobHandler[],
-  opts: { log?: FastifyBaseLogger; leaseMs?: number } = {},
+  opts: { log?: FastifyBaseLogger; leaseMs?: number; fairness?: Fairness } = {},
 ): Workers {
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const byKind = new Map(handlers.map((h) => [h.kind, h]));
+  const fairness = opts.fairness ?? DEFAULT_FAIRNESS;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const lanes: Lane[] = (['default', 'deliveries'] as const).map((name) => ({
+    kinds: handlers.filter((h) => (h.lane ?? 'default') === name).map((h) => h.kind),
+    size: LANE_SIZES[name],
+    // Default-lane jobs carry no group or organization today; the caps would not bind them anyway.
+    perGroup: name === 'deliveries' ? fairness.perWebhook : LANE_SIZES[name],
+    perOrganization: name === 'deliveries' ? fairness.perOrganization : LANE_SIZES[name],
+    inFlight: new Set(),
+    short: undefined,
+  }));
   const db = services.db;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
-
-  const runOne = async (job: Job): Promise<void> => {
-    const handler = byKind.get(job.kind);
-    const ctx = systemCtx(services, `job:${job.id}`);
-    try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler.run(ctx, job);
-      jobsProcessed.inc({ kind: job.kind, outcome: 'done' });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof RetryLater) {
-        await retryJob(db.kysely, job.id, new Date(Date.now() + e.delayMs), message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'retry' });
-        return;
-      }
-      const delay = handler?.retryDelayMs(job.attempts, job);
-      if (delay === undefined) {
-        await failJob(db.kysely, job.id, message);
-        await handler?.giveUp?.(ctx, job, message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'failed' });
-        opts.log?.error({ jobId: job.id, kind: job.kind, err: e }, 'job given up');
-      } else {
-        await retryJob(db.kysely, job.id, new Date(Date.now() + delay), message);
-        jobsProcessed.inc({ kind: job.kind, outcome: 'retry' });
-      }
-    }
-  };
+  const busy = () => lanes.some((l) => l.inFlight.size > 0);
 
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
-  const inFlight = new Set<Promise<void>>();
-  const start = (job: Job) => {
-    const run: Promise<void> = runOne(job)
+  const start = (lane: Lane, job: Job) => {
+    const run: Promise<void> = runJob(services, byKind.get(job.kind), job, opts.log)
+      .then(() => {})
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
       .finally(() => {
-        inFlight.delete(run);
+        lane.inFlight.delete(run);
+        if (lane.short) lane.short.finished++;
         signal.wake();
       });
-    inFlight.add(run);
+    lane.inFlight.add(run);
+  };
+
+  /** Claims for every lane with room; returns how many jobs were claimed. */
+  const claim = async (): Promise<number> => {
+    let claimed = 0;
+    for (const lane of lanes) {
+      const free = lane.size - lane.inFlight.size;
+      if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
+      const { short } = lane;
+      if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
+      const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
+      lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0 } : undefined;
+      for (const job of jobs) start(lane, job);
+      claimed += jobs.length;
+    }
+    return claimed;
   };
 
   const loop = (async () => {
     while (!stopped) {
       try {
-        const free = CONCURRENCY - inFlight.size;
-        if (free >= CLAIM_BATCH || inFlight.size === 0) {
-          const jobs = await claimJobs(db, id, free, opts.leaseMs ?? 60_000);
-          jobs.forEach(start);
-          if (jobs.length > 0) continue;
-        }
-        if (inFlight.size > 0) {
-          await signal.wait(FALLBACK_POLL_MS); // a finishing job wakes us to claim again
+        if ((await claim()) > 0) continue;
+        if (busy()) {
+          await signal.wait(FALLBACK_POLL_MS); // a finishing or newly queued job wakes us to claim again
           continue;
         }
         const due = await nextDueAt(db);
@@ -113,7 +120,8 @@ export function startWorkers(
           for (const w of idleWaiters) w();
           idleWaiters = [];
         }
-        // A due job we could not claim is leased by another worker or waits behind its queue key: look again soon.
+        // A due job we could not claim is leased by another worker, waits behind its queue key or its group's
+        // cap: look again soon.
         const untilDue = due === undefined ? FALLBACK_POLL_MS : due - Date.now();
         const wait = untilDue > 0 ? Math.min(FALLBACK_POLL_MS, untilDue) : BLOCKED_RECHECK_MS;
         await signal.wait(wait);
@@ -123,7 +131,7 @@ export function startWorkers(
         await signal.wait(1000);
       }
     }
-    await Promise.all(inFlight);
+    await Promise.all(lanes.flatMap((l) => [...l.inFlight]));
   })();
 
   return {

@@ -5,7 +5,7 @@
 import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
 import { isDomainError } from '../errors/domain-error.ts';
 import { completeJob, type Job } from '../jobs/job-queue.ts';
-import type { JobHandler } from '../jobs/workers.ts';
+import type { JobHandler } from '../jobs/run-job.ts';
 import type { OrderPatch } from '../orders/order-input.ts';
 import type { OrderRecord } from '../orders/order-record.ts';
 import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder } from '../orders/order-changes.ts';

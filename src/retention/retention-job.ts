@@ -10,7 +10,7 @@
 import type { RetentionConfig } from '../config.ts';
 import { systemCtx, withTransaction, type Services, type TxCtx } from '../context.ts';
 import { completeJob, enqueueJobs } from '../jobs/job-queue.ts';
-import type { JobHandler } from '../jobs/workers.ts';
+import type { JobHandler } from '../jobs/run-job.ts';
 import { pruneBatch, type PrunableTable } from '../db/sql/prune-retained-rows.ts';
 import { DELIVER_JOB } from '../webhooks/outbox.ts';
 

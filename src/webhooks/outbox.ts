@@ -43,6 +43,21 @@ export interface DeliverPayload {
   eventId: number;
 }
 
+/** The job group of a webhook's deliveries: capped together in the workers, cancelled together on delete. */
+export function deliveryGroup(webhookId: string): string {
+  return `wh:${webhookId}`;
+}
+
+/**
+ * The job that delivers event `eventId` (of order `orderId`) to a webhook. Its queue key is the (webhook, order)
+ * pair, so an endpoint receives one order's events in the order they happened.
+ */
+export function deliveryJob(webhook: { id: string; organizationId: string }, eventId: number, orderId: string | null): NewJob {
+  const group = deliveryGroup(webhook.id);
+  const payload: DeliverPayload = { webhookId: webhook.id, eventId };
+  return { kind: DELIVER_JOB, queueKey: `${group}:${orderId ?? 'none'}`, group, organizationId: webhook.organizationId, payload };
+}
+
 /**
  * Adds events to the transaction's outbox. They are written together just before COMMIT: one insert and one
  * webhook lookup per transaction, however many events its change produced, in the order they were emitted.
@@ -97,10 +112,7 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
   const ids = await insertEvents(tctx, events, subscribed);
   const jobs: NewJob[] = [];
   events.forEach((e, i) => {
-    for (const w of subscribed[i]) {
-      const payload: DeliverPayload = { webhookId: w.id, eventId: ids[i] };
-      jobs.push({ kind: DELIVER_JOB, queueKey: `wh:${w.id}:${e.orderId ?? 'none'}`, payload });
-    }
+    for (const w of subscribed[i]) jobs.push(deliveryJob(w, ids[i], e.orderId));
   });
   if (jobs.length > 0) await enqueueJobs(tctx, jobs);
 }

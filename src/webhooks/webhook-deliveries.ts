@@ -10,7 +10,7 @@ import type { WebhookDeliveryTable } from '../db/tables.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { enqueueJobs } from '../jobs/job-queue.ts';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
-import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
+import { deliveryJob } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
 import { newRowId } from '../db/row-ids.ts';
 import { isoNow } from '../clock.ts';
@@ -128,8 +128,7 @@ export async function retryDelivery(ctx: Ctx, id: string): Promise<WebhookDelive
     const webhook = await loadWebhook(tctx.tx, actor, row.webhook_id);
     if (webhook.enabled !== 1) throw badInput('id', 'belongs to a disabled webhook; enable it (webhookUpdate enabled: true) first');
     if (row.found_event == null) throw badInput('id', 'refers to an event that is no longer kept');
-    const payload: DeliverPayload = { webhookId: webhook.id, eventId: row.event_id };
-    await enqueueJobs(tctx, [{ kind: DELIVER_JOB, queueKey: `wh:${webhook.id}:${row.order_id ?? 'none'}`, payload }]);
+    await enqueueJobs(tctx, [deliveryJob({ id: webhook.id, organizationId: webhook.organization_id }, row.event_id, row.order_id)]);
     return deliveryView(row);
   });
 }

@@ -7,8 +7,8 @@ import { systemCtx, withTransaction, type Services } from '../context.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { claimJobs, type Job } from '../jobs/job-queue.ts';
-import { RetryLater } from '../jobs/workers.ts';
-import { emitEvents, type EventType } from './outbox.ts';
+import { runJob, type JobOutcome } from '../jobs/run-job.ts';
+import { DELIVER_JOB, emitEvents, type EventType } from './outbox.ts';
 import { webhookDeliveryHandler as handler } from './webhook-delivery.ts';
 import { closeWebhookConnections } from './webhook-http-client.ts';
 import { messageIdFor, newSecret } from './webhook-signing.ts';
@@ -91,24 +91,18 @@ describe('webhook.deliver job', () => {
     await withTransaction(systemCtx(services), (tctx) =>
       emitEvents(tctx, types.map((type, i) => ({ type, organizationId: w.org, orderId: `order-${i}`, body: () => ({ id: `order-${i}`, type }) }))),
     );
-    const claimed = await claimJobs(db, 'test', 100, 60_000);
+    const claimed = await claimJobs(db, 'test', { kinds: [DELIVER_JOB], limit: 100, leaseMs: 60_000, perGroup: 100, perOrganization: 100 });
     return claimed.filter((j) => (j.payload as { webhookId: string }).webhookId === w.id);
   }
 
-  /** Runs a job as the worker does; returns what the worker would do next. */
-  async function run(job: Job): Promise<{ outcome: 'done' } | { outcome: 'retry'; delayMs: number; later: boolean } | { outcome: 'give-up' }> {
-    try {
-      await handler.run(systemCtx(services), job);
-      return { outcome: 'done' };
-    } catch (e) {
-      if (e instanceof RetryLater) return { outcome: 'retry', delayMs: e.delayMs, later: true };
-      const delay = handler.retryDelayMs(job.attempts, job);
-      if (delay === undefined) {
-        await handler.giveUp?.(systemCtx(services), job, String(e));
-        return { outcome: 'give-up' };
-      }
-      return { outcome: 'retry', delayMs: delay, later: false };
-    }
+  /**
+   * Runs a job as the worker does; returns what the worker did (done, retry, failed). A retry's `delayMs` counts
+   * from before the run, `slackMs` is how long the run took (a loaded machine can take a while).
+   */
+  async function run(job: Job, on: Services = services): Promise<{ outcome: 'done' | 'failed' } | { outcome: 'retry'; delayMs: number; slackMs: number }> {
+    const before = Date.now();
+    const r: JobOutcome = await runJob(on, handler, job);
+    return r.outcome === 'retry' ? { outcome: 'retry', delayMs: r.retryAt.getTime() - before, slackMs: Date.now() - before } : r;
   }
 
   const jobState = async (id: number) => (await db.kysely.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
@@ -139,11 +133,11 @@ describe('webhook.deliver job', () => {
     answer = () => ({ status: 500 });
     const first = await run(job);
     assert.equal(first.outcome, 'retry');
-    assert.ok(first.outcome === 'retry' && !first.later && first.delayMs >= 80 && first.delayMs <= 120, JSON.stringify(first));
+    assert.ok(first.outcome === 'retry' && first.delayMs >= 80 && first.delayMs <= 120 + first.slackMs, JSON.stringify(first));
     assert.equal(await jobState(job.id), 'queued');
     assert.equal((await webhookRow(w.id)).consecutive_failures, 1);
     const second = await run({ ...job, attempts: 2 });
-    assert.ok(second.outcome === 'retry' && second.delayMs >= 160 && second.delayMs <= 240, JSON.stringify(second));
+    assert.ok(second.outcome === 'retry' && second.delayMs >= 160 && second.delayMs <= 240 + second.slackMs, JSON.stringify(second));
     answer = () => ({ status: 200 });
     assert.deepEqual(await run({ ...job, attempts: 3 }), { outcome: 'done' });
     assert.equal((await webhookRow(w.id)).consecutive_failures, 0);
@@ -157,19 +151,28 @@ describe('webhook.deliver job', () => {
     const [job] = await emitAndClaim(w, ['order/opened']);
     answer = () => ({ status: 500 });
     const old = { ...job, createdAt: new Date(Date.now() - 61_000).toISOString() };
-    assert.deepEqual(await run(old), { outcome: 'give-up' });
+    assert.deepEqual(await run(old), { outcome: 'failed' });
+    assert.equal(await jobState(job.id), 'failed');
     assert.equal((await webhookRow(w.id)).consecutive_failures, 5);
     assert.match((await deliveries(w.id))[0].error!, /^HTTP 500; given up after 1 attempt/);
+  });
+
+  it('retries an unexpected error on the configured schedule, not the default one', async () => {
+    const w = await webhook();
+    const [job] = await emitAndClaim(w, ['order/updated']);
+    const delay = handler.retryDelayMs(1, job, systemCtx(services));
+    assert.ok(delay !== undefined && delay >= 80 && delay <= 120, String(delay)); // base 100 ms here, 5 s by default
   });
 
   it('honours Retry-After on 429 and 503', async () => {
     const w = await webhook();
     const [job] = await emitAndClaim(w, ['order/opened']);
     answer = () => ({ status: 429, headers: { 'retry-after': '3' } });
-    assert.deepEqual(await run(job), { outcome: 'retry', delayMs: 3000, later: true });
+    const first = await run(job);
+    assert.ok(first.outcome === 'retry' && first.delayMs >= 3_000 && first.delayMs <= 3_000 + first.slackMs, JSON.stringify(first));
     answer = () => ({ status: 503, headers: { 'retry-after': new Date(Date.now() + 10_000).toUTCString() } });
     const r = await run(job);
-    assert.ok(r.outcome === 'retry' && r.later && r.delayMs > 8_000 && r.delayMs <= 10_000, JSON.stringify(r));
+    assert.ok(r.outcome === 'retry' && r.delayMs > 8_000 && r.delayMs <= 10_000 + r.slackMs, JSON.stringify(r));
     assert.equal((await webhookRow(w.id)).consecutive_failures, 2);
   });
 
@@ -217,7 +220,9 @@ describe('webhook.deliver job', () => {
     const w = await webhook();
     const [job] = await emitAndClaim(w, ['order/created']);
     const guarded: Services = { ...services, webhookAllowPrivate: false };
-    await assert.rejects(handler.run(systemCtx(guarded), job), /refused: 127\.0\.0\.1 is a loopback address/);
+    assert.equal((await run(job, guarded)).outcome, 'retry');
+    const [{ last_error }] = await db.kysely.selectFrom('jobs').select('last_error').where('id', '=', job.id).execute();
+    assert.match(last_error!, /refused: 127\.0\.0\.1 is a loopback address/);
     assert.equal(hits.length, 0);
     const [d] = await deliveries(w.id);
     assert.match(d.error!, /^refused: /);

@@ -10,8 +10,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { withTransaction } from '../context.ts';
 import type { Database, OutboxEventTable } from '../db/tables.ts';
 import { webhookDeliverySeconds as deliverySeconds } from '../metrics/registry.ts';
-import { completeJob, type Job } from '../jobs/job-queue.ts';
-import { RetryLater, type JobHandler } from '../jobs/workers.ts';
+import { completeJob } from '../jobs/job-queue.ts';
+import type { JobHandler } from '../jobs/run-job.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { recordAttempt } from './webhook-deliveries.ts';
 import { FAILING_AFTER } from './webhook-health.ts';
@@ -101,95 +101,85 @@ async function loadDelivery(
   };
 }
 
-/**
- * The retry decision of a failed run, read back by `retryDelayMs` (which the worker calls right after `run`
- * throws, with the same job object): `run` knows the configured policy, `retryDelayMs` does not.
- */
-const decisions = new WeakMap<Job, number | undefined>();
-
 export const webhookDeliveryHandler: JobHandler = {
   kind: DELIVER_JOB,
+  lane: 'deliveries',
 
   async run(ctx, job) {
     const policy = retryPolicy(ctx.services.webhookRetry);
     const queuedAt = Date.parse(job.createdAt);
-    try {
-      const { webhookId, eventId } = job.payload as DeliverPayload;
-      const db = ctx.services.db.kysely;
-      const { webhook, event } = await loadDelivery(db, webhookId, eventId);
-      if (!webhook || webhook.enabled !== 1 || !event) {
-        await completeJob(db, job.id);
-        return;
-      }
-
-      const message = buildMessage(webhook, event);
-      const result = await postWebhook(webhook.endpoint, message.headers, message.body, { allowPrivate: ctx.services.webhookAllowPrivate });
-      const gone = result.statusCode === 410;
-      // Decide what happens next before recording, so that the log says when a delivery is given up.
-      let retryAfterMs: number | undefined;
-      let backoffMs: number | undefined;
-      if (!result.ok && !gone) {
-        if (result.statusCode === 429 || result.statusCode === 503) {
-          retryAfterMs = retryAfterDelayMs(policy, parseRetryAfter(result.retryAfter), queuedAt);
-        }
-        if (retryAfterMs === undefined) backoffMs = backoffDelayMs(policy, job.attempts, queuedAt);
-      }
-      const givingUp = !result.ok && !gone && retryAfterMs === undefined && backoffMs === undefined;
-      const error = gone
-        ? 'HTTP 410 Gone: the endpoint asked to stop; the webhook is now disabled'
-        : givingUp
-          ? `${result.error}; given up after ${job.attempts} attempt(s) (retry it with webhookDeliveryRetry)`
-          : result.error;
-      deliverySeconds.observe({ outcome: result.ok ? 'success' : gone ? 'gone' : 'failure' }, result.durationMs / 1000);
-
-      await withTransaction(ctx, async (tctx) => {
-        await recordAttempt(tctx.tx, {
-          webhookId: webhook.id,
-          organizationId: webhook.organization_id,
-          eventId: event.id,
-          jobId: job.id,
-          attempt: job.attempts,
-          success: result.ok,
-          statusCode: result.statusCode,
-          durationMs: result.durationMs,
-          error,
-        });
-        const now = isoNow();
-        if (result.ok) {
-          // Conditional, so that a healthy webhook's deliveries do not all write (and lock) its row.
-          await tctx.tx
-            .updateTable('webhooks')
-            .set({ consecutive_failures: 0 })
-            .where('id', '=', webhook.id)
-            .where('consecutive_failures', '<>', 0)
-            .execute();
-          await completeJob(tctx.tx, job.id);
-        } else {
-          await tctx.tx
-            .updateTable('webhooks')
-            .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), ...(gone ? { enabled: 0, updated_at: now } : {}) }))
-            .where('id', '=', webhook.id)
-            .execute();
-          if (gone) {
-            await stopPendingDeliveries(tctx.tx, webhook.id);
-            await completeJob(tctx.tx, job.id);
-          }
-        }
-      });
-      if (result.ok || gone) return;
-      if (retryAfterMs !== undefined) throw new RetryLater(retryAfterMs, `${error}; Retry-After honoured`);
-      decisions.set(job, backoffMs);
-      throw new Error(error ?? 'delivery failed');
-    } catch (e) {
-      // Also for unexpected errors (database unavailable, ...): retry on the same schedule.
-      if (!(e instanceof RetryLater) && !decisions.has(job)) decisions.set(job, backoffDelayMs(policy, job.attempts, queuedAt));
-      throw e;
+    const { webhookId, eventId } = job.payload as DeliverPayload;
+    const db = ctx.services.db.kysely;
+    const { webhook, event } = await loadDelivery(db, webhookId, eventId);
+    if (!webhook || webhook.enabled !== 1 || !event) {
+      await completeJob(db, job.id);
+      return;
     }
+
+    const message = buildMessage(webhook, event);
+    const result = await postWebhook(webhook.endpoint, message.headers, message.body, { allowPrivate: ctx.services.webhookAllowPrivate });
+    const gone = result.statusCode === 410;
+    // Decide what happens next before recording, so that the log says when a delivery is given up.
+    let retryAfterMs: number | undefined;
+    let backoffMs: number | undefined;
+    if (!result.ok && !gone) {
+      if (result.statusCode === 429 || result.statusCode === 503) {
+        retryAfterMs = retryAfterDelayMs(policy, parseRetryAfter(result.retryAfter), queuedAt);
+      }
+      if (retryAfterMs === undefined) backoffMs = backoffDelayMs(policy, job.attempts, queuedAt);
+    }
+    const givingUp = !result.ok && !gone && retryAfterMs === undefined && backoffMs === undefined;
+    const error = gone
+      ? 'HTTP 410 Gone: the endpoint asked to stop; the webhook is now disabled'
+      : givingUp
+        ? `${result.error}; given up after ${job.attempts} attempt(s) (retry it with webhookDeliveryRetry)`
+        : result.error;
+    deliverySeconds.observe({ outcome: result.ok ? 'success' : gone ? 'gone' : 'failure' }, result.durationMs / 1000);
+
+    await withTransaction(ctx, async (tctx) => {
+      await recordAttempt(tctx.tx, {
+        webhookId: webhook.id,
+        organizationId: webhook.organization_id,
+        eventId: event.id,
+        jobId: job.id,
+        attempt: job.attempts,
+        success: result.ok,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        error,
+      });
+      const now = isoNow();
+      if (result.ok) {
+        // Conditional, so that a healthy webhook's deliveries do not all write (and lock) its row.
+        await tctx.tx
+          .updateTable('webhooks')
+          .set({ consecutive_failures: 0 })
+          .where('id', '=', webhook.id)
+          .where('consecutive_failures', '<>', 0)
+          .execute();
+        await completeJob(tctx.tx, job.id);
+      } else {
+        await tctx.tx
+          .updateTable('webhooks')
+          .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), ...(gone ? { enabled: 0, updated_at: now } : {}) }))
+          .where('id', '=', webhook.id)
+          .execute();
+        if (gone) {
+          await stopPendingDeliveries(tctx.tx, webhook.id);
+          await completeJob(tctx.tx, job.id);
+        }
+      }
+    });
+    if (result.ok || gone) return;
+    // Given up: the window has closed, so retryDelayMs (asked after a throw) gives up too.
+    if (givingUp) throw new Error(error ?? 'delivery failed');
+    const delayMs = retryAfterMs ?? backoffMs!;
+    return { retryAt: new Date(Date.now() + delayMs), error: retryAfterMs !== undefined ? `${error}; Retry-After honoured` : (error ?? 'delivery failed') };
   },
 
-  retryDelayMs(attempt, job) {
-    if (decisions.has(job)) return decisions.get(job);
-    return backoffDelayMs(retryPolicy(), attempt, Date.parse(job.createdAt));
+  /** Unexpected errors (database unavailable, ...) retry on the configured schedule too. */
+  retryDelayMs(attempt, job, ctx) {
+    return backoffDelayMs(retryPolicy(ctx.services.webhookRetry), attempt, Date.parse(job.createdAt));
   },
 
   async giveUp(ctx, job) {

@@ -8,6 +8,8 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
+/** How long the body of an answer may take after its status line. */
+const BODY_GRACE_MS = 1_000;
 export const RESPONSE_BODY_CAP = 4 * 1024;
 
 export interface PostResult {
@@ -113,7 +115,11 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
       signal,
     });
     const retryAfter = res.headers['retry-after'];
+    // The status is the answer; the body is read only to reuse the connection, so a receiver that drips it does
+    // not hold a delivery lane for the whole timeout.
+    const grace = setTimeout(() => res.body.destroy(), BODY_GRACE_MS);
     await drain(res.body, RESPONSE_BODY_CAP).catch(() => {});
+    clearTimeout(grace);
     const status = res.statusCode;
     if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null };
     const reason =

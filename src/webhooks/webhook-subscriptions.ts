@@ -11,7 +11,8 @@ import type { Executor } from '../db/database.ts';
 import type { WebhookTable } from '../db/tables.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../paging.ts';
-import { DELIVER_JOB } from './outbox.ts';
+import { cancelQueuedJobs } from '../jobs/job-queue.ts';
+import { deliveryGroup } from './outbox.ts';
 import { parseWebhookInput, parseWebhookUpdate } from './webhook-input.ts';
 import { webhookHealth, type WebhookHealth } from './webhook-health.ts';
 import { newSecret } from './webhook-signing.ts';
@@ -68,13 +69,7 @@ export async function loadWebhook(db: Executor, actor: Actor, id: string): Promi
  * worker is sending right now finishes; its job then finds the webhook gone or disabled next time.
  */
 export async function stopPendingDeliveries(db: Executor, webhookId: string): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set({ state: 'done', finished_at: isoNow(), last_error: 'webhook deleted or disabled' })
-    .where('state', '=', 'queued')
-    .where('kind', '=', DELIVER_JOB)
-    .where('queue_key', 'like', `wh:${webhookId}:%`)
-    .execute();
+  await cancelQueuedJobs(db, deliveryGroup(webhookId), 'webhook deleted or disabled');
 }
 
 export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookView> {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/test-server.ts';
-import { launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { accessibilityProblems, launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { DashboardClient, type DemoLogins as Demo } from '../support/dashboard-http.ts';
 import { pollUntil } from '../support/poll.ts';
 
@@ -45,6 +45,7 @@ describe('dashboard: fulfiller in a browser', () => {
     const boxes = page.getByRole('checkbox', { name: /Select order/ });
     assert.equal(await boxes.count(), 3);
     await screenshot(page, 'queue');
+    assert.deepEqual(await accessibilityProblems(page), []);
     for (let i = 0; i < 3; i++) await boxes.nth(i).check();
     await page.getByLabel('Move the selected orders to').selectOption('4');
     await page.getByRole('button', { name: 'Move selected' }).click();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Locator } from 'playwright-core';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import type { DemoLogins as Demo } from '../support/dashboard-http.ts';
-import { launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { accessibilityProblems, launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { pollUntil } from '../support/poll.ts';
 
 const text = async (l: Locator): Promise<string> => (await l.textContent()) ?? '';
@@ -45,6 +45,7 @@ describe('dashboard: merchant in a browser', () => {
     const numbers = await page.locator('tbody tr td:first-child a').allTextContents();
     assert.deepEqual(numbers, demo.orders.map((o) => `#${o.number}`).reverse());
     await screenshot(page, 'orders');
+    assert.deepEqual(await accessibilityProblems(page), []);
   });
 
   test('finds an order by external reference, changes it, and the timeline names the person', async () => {
@@ -66,6 +67,7 @@ describe('dashboard: merchant in a browser', () => {
     assert.match(await text(last), /priority: NORMAL → HIGH/);
     assert.match(await text(last), /comment: — → Gift wrap, please <b>not<\/b> the red paper/, 'shown as text, not markup');
     await screenshot(page, 'order');
+    assert.deepEqual(await accessibilityProblems(page), []);
   });
 
   test('opens a draft order: the request is queued, then applied by the worker', async () => {
@@ -84,6 +86,8 @@ describe('dashboard: merchant in a browser', () => {
   test('creates a webhook and an API client (secret shown once)', async () => {
     const { page } = w;
     await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByLabel('Endpoint URL').waitFor();
+    assert.deepEqual(await accessibilityProblems(page), []);
     await page.getByLabel('Endpoint URL').fill('https://receiver.invalid/hooks');
     await page.getByLabel('order/status-changed').check();
     await page.getByRole('button', { name: 'Create webhook' }).click();
@@ -93,11 +97,16 @@ describe('dashboard: merchant in a browser', () => {
     await screenshot(page, 'webhook');
 
     await page.getByRole('link', { name: 'API clients' }).click();
+    await page.getByLabel('Name').waitFor();
+    assert.deepEqual(await accessibilityProblems(page), []);
     await page.getByLabel('Name').fill('Warehouse sync');
     await page.getByRole('button', { name: 'Create client' }).click();
     assert.ok((await text(page.locator('#client-secret'))).length >= 20);
     await page.reload();
     assert.equal(await page.locator('#client-secret').count(), 0, 'the secret is not shown again');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Role').waitFor();
+    assert.deepEqual(await accessibilityProblems(page), []);
   });
 
   test('reads on a phone-sized screen', async () => {

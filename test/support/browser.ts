@@ -57,3 +57,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Form controls a screen reader could not name (no <label>, aria-label or aria-labelledby), and whether the page
+ * has exactly one h1 and a main landmark: a cheap accessibility floor every dashboard page must meet.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      const named = (el.labels?.length ?? 0) > 0 || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!named) problems.push(`unlabelled ${el.tagName.toLowerCase()} name=${el.getAttribute('name')}`);
+    }
+    if (document.querySelectorAll('h1').length !== 1) problems.push(`${document.querySelectorAll('h1').length} h1 elements`);
+    if (!document.querySelector('main')) problems.push('no main landmark');
+    if (!document.documentElement.lang) problems.push('no lang on <html>');
+    return problems;
+  });
+}

@@ -1,9 +1,18 @@
 /**
- * Claims due jobs with a lease, in one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`. On
- * PostgreSQL the inner select takes `FOR UPDATE SKIP LOCKED`, so workers in several processes never claim the
- * same row; SQLite has one writer, and there the claim joins the group commit of the jobs finishing around it
- * instead of paying its own COMMIT. A job whose `queue_key` has an older queued job is not claimable: that is how
- * jobs of one key run one at a time, oldest first.
+ * Claims due jobs with a lease, in one statement: `WITH … UPDATE … WHERE id IN (…) RETURNING`. On PostgreSQL the
+ * candidates are taken `FOR UPDATE SKIP LOCKED`, so workers in several processes never claim the same row; SQLite
+ * has one writer, and there the claim joins the group commit of the jobs finishing around it instead of paying its
+ * own COMMIT.
+ *
+ * What may be claimed (the scheduling rule, docs/architecture.md "Jobs"):
+ * - a job of one of the lane's kinds that is due and not leased;
+ * - whose `queue_key` has no older queued job (jobs of one key run one at a time, oldest first);
+ * - while its group has fewer than `perGroup` jobs in flight (leased), or fewer than one while the group has a
+ *   job waiting to retry (a failing webhook probes with one delivery at a time instead of holding lanes);
+ * - while its organization has fewer than `perOrganization` jobs in flight.
+ * The caps count the leases already held and the jobs claimed in this same statement (ranked per group, then per
+ * organization, in `run_at, id` order). Groups and organizations at their cap are skipped before the candidates'
+ * LIMIT, so once a tenant's backlog has filled its share, the next claim reaches the other tenants' jobs.
  */
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
@@ -17,22 +26,74 @@ export interface ClaimedJobRow {
   created_at: string;
 }
 
-export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJobRow[]> {
+export interface ClaimLimits {
+  /** The kinds this lane runs. */
+  kinds: readonly string[];
+  limit: number;
+  leaseMs: number;
+  /** Jobs of one group in flight at once (everywhere, not per worker). */
+  perGroup: number;
+  /** Jobs of one organization in flight at once. */
+  perOrganization: number;
+}
+
+/** Candidates looked at per claim, per job claimed: the caps may drop some of them. */
+const CANDIDATES_PER_SLOT = 4;
+
+export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promise<ClaimedJobRow[]> {
+  if (c.kinds.length === 0 || c.limit <= 0) return [];
   const now = new Date();
   const nowIso = now.toISOString();
-  const lease = new Date(now.getTime() + leaseMs).toISOString();
-  const lock = db.kind === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const lease = new Date(now.getTime() + c.leaseMs).toISOString();
+  const lock = db.kind === 'postgres' ? sql`FOR UPDATE OF j SKIP LOCKED` : sql``;
+  const kinds = sql.join(c.kinds.map((k) => sql`${k}`));
   const claim = sql<ClaimedJobRow>`
-    UPDATE jobs SET locked_until = ${lease}, locked_by = ${workerId}, attempts = attempts + 1
-    WHERE id IN (
-      SELECT j.id FROM jobs j
-      WHERE j.state = 'queued' AND j.run_at <= ${nowIso}
+    WITH leased AS MATERIALIZED (
+      SELECT group_key, organization_id FROM jobs WHERE state = 'queued' AND locked_until >= ${nowIso}
+    ),
+    failing AS MATERIALIZED (
+      SELECT DISTINCT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL
+    ),
+    group_load AS MATERIALIZED (
+      SELECT group_key, count(*) AS n,
+        CASE WHEN group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END AS cap
+      FROM leased WHERE group_key IS NOT NULL GROUP BY group_key
+    ),
+    org_load AS MATERIALIZED (
+      SELECT organization_id, count(*) AS n FROM leased WHERE organization_id IS NOT NULL GROUP BY organization_id
+    ),
+    candidates AS (
+      SELECT j.id, j.run_at, j.group_key, j.organization_id FROM jobs j
+      WHERE j.state = 'queued' AND j.run_at <= ${nowIso} AND j.kind IN (${kinds})
         AND (j.locked_until IS NULL OR j.locked_until < ${nowIso})
+        AND (j.group_key IS NULL OR j.group_key NOT IN (SELECT group_key FROM group_load WHERE n >= cap))
+        AND (j.organization_id IS NULL OR j.organization_id NOT IN (SELECT organization_id FROM org_load WHERE n >= ${c.perOrganization}))
         AND (j.queue_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
       ORDER BY j.run_at, j.id
-      LIMIT ${limit}
+      LIMIT ${c.limit * CANDIDATES_PER_SLOT}
       ${lock}
+    ),
+    by_group AS (
+      SELECT c.id, c.run_at, c.organization_id FROM (
+        SELECT c.*,
+          ROW_NUMBER() OVER (PARTITION BY c.group_key ORDER BY c.run_at, c.id) + COALESCE(g.n, 0) AS group_n,
+          COALESCE(g.cap, CASE WHEN c.group_key IN (SELECT group_key FROM failing) THEN 1 ELSE ${c.perGroup} END) AS group_cap
+        FROM candidates c LEFT JOIN group_load g ON g.group_key = c.group_key
+      ) c
+      WHERE c.group_key IS NULL OR c.group_n <= c.group_cap
+    ),
+    by_org AS (
+      SELECT b.id, b.run_at, b.organization_id,
+        ROW_NUMBER() OVER (PARTITION BY b.organization_id ORDER BY b.run_at, b.id) + COALESCE(o.n, 0) AS org_n
+      FROM by_group b LEFT JOIN org_load o ON o.organization_id = b.organization_id
+    )
+    UPDATE jobs SET locked_until = ${lease}, locked_by = ${workerId}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT r.id FROM by_org r
+      WHERE r.organization_id IS NULL OR r.org_n <= ${c.perOrganization}
+      ORDER BY r.run_at, r.id
+      LIMIT ${c.limit}
     )
     RETURNING id, kind, queue_key, payload, attempts, created_at`;
   const result = db.kind === 'sqlite' ? await db.transaction((tx) => claim.execute(tx)) : await claim.execute(db.kysely);

@@ -1,0 +1,75 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { systemCtx, withTransaction, type Services } from '../context.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { cancelQueuedJobs, claimJobs, completeJob, enqueueJobs, retryJob, type NewJob } from './job-queue.ts';
+
+describe('claiming jobs: lanes, caps per group and organization, failing groups', () => {
+  let db: Db;
+  let services: Services;
+  const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5 };
+  const claim = async (over: Partial<typeof limits> = {}) => claimJobs(db, 'test', { ...limits, ...over });
+  const enqueue = (jobs: NewJob[]) => withTransaction(systemCtx(services), (tctx) => enqueueJobs(tctx, jobs));
+  const job = (organizationId: string, group: string, n: number, kind = 'deliver'): NewJob[] =>
+    Array.from({ length: n }, (_, i) => ({ kind, group, organizationId, queueKey: `${group}:${i}`, payload: { i } }));
+  const groupsOf = async (jobs: { id: number }[]) =>
+    (await db.kysely.selectFrom('jobs').select('group_key').where('id', 'in', jobs.length ? jobs.map((j) => j.id) : [-1]).execute()).map((r) => r.group_key);
+
+  before(async () => {
+    db = openDatabase({ databaseUrl: 'sqlite::memory:', dataDir: '.' });
+    await migrateToLatest(db);
+    services = { db, jobsQueued: () => {}, webhookAllowPrivate: false };
+  });
+  after(() => db.close());
+  beforeEach(() => db.kysely.deleteFrom('jobs').execute());
+
+  it('claims at most perGroup jobs of one group, counting the ones already in flight', async () => {
+    await enqueue(job('org-a', 'g1', 10));
+    assert.equal((await claim()).length, 3);
+    assert.equal((await claim()).length, 0);
+  });
+
+  it('frees a group slot when one of its jobs finishes', async () => {
+    await enqueue(job('org-a', 'g1', 10));
+    const [first] = await claim();
+    await completeJob(db.kysely, first.id);
+    assert.equal((await claim()).length, 1);
+  });
+
+  it('claims at most perOrganization jobs of one organization across its groups', async () => {
+    await enqueue([...job('org-a', 'g1', 4), ...job('org-a', 'g2', 4), ...job('org-a', 'g3', 4)]);
+    assert.equal((await claim()).length, 5);
+    assert.equal((await claim()).length, 0);
+  });
+
+  it("does not let one organization's backlog hide another's jobs", async () => {
+    await enqueue(Array.from({ length: 30 }, (_, i) => job('org-b', `b${i}`, 10)).flat());
+    await enqueue(job('org-a', 'a1', 2).map((j, i) => ({ ...j, queueKey: `a1:${i}` })));
+    // The first claim looks at B's oldest jobs and takes B's share; B is then at its cap and skipped.
+    assert.equal((await claim({ limit: 8 })).length, 5);
+    assert.deepEqual(await groupsOf(await claim({ limit: 8 })), ['a1', 'a1']);
+  });
+
+  it('runs a failing group (a job waiting to retry) one job at a time', async () => {
+    await enqueue(job('org-a', 'g1', 10));
+    const [first, ...rest] = await claim();
+    await retryJob(db.kysely, first.id, new Date(Date.now() - 1), 'HTTP 500');
+    for (const j of rest) await completeJob(db.kysely, j.id);
+    assert.equal((await claim()).length, 1);
+    assert.equal((await claim()).length, 0);
+  });
+
+  it('claims only the lane’s kinds, and keeps one queue key in order', async () => {
+    await enqueue([{ kind: 'request', queueKey: 'order:1', payload: {} }, { kind: 'request', queueKey: 'order:1', payload: {} }]);
+    await enqueue(job('org-a', 'g1', 1));
+    assert.deepEqual((await claim({ kinds: ['request'] })).map((j) => j.kind), ['request']);
+    assert.deepEqual((await claim()).map((j) => j.kind), ['deliver']);
+  });
+
+  it('cancels the queued jobs of a group only', async () => {
+    await enqueue([...job('org-a', 'g1', 3), ...job('org-a', 'g2', 2)]);
+    assert.equal(await cancelQueuedJobs(db.kysely, 'g1', 'webhook deleted'), 3);
+    assert.deepEqual([...new Set(await groupsOf(await claim()))], ['g2']);
+  });
+});
