@@ -49,11 +49,11 @@ function orderOf(t: ImportTarget, i: number) {
 
 /** Imports orders `from` to `to` (inclusive), reporting progress every 100,000. */
 export async function importOrders(t: ImportTarget, from: number, to: number, log: (m: string) => void): Promise<void> {
-  if (t.kind === 'sqlite') importSqlite(t, from, to, log);
+  if (t.kind === 'sqlite') await importSqlite(t, from, to, log);
   else await importPostgres(t, from, to, log);
 }
 
-function importSqlite(t: ImportTarget, from: number, to: number, log: (m: string) => void): void {
+async function importSqlite(t: ImportTarget, from: number, to: number, log: (m: string) => void): Promise<void> {
   const db = new Database(path.join(t.dataDir, 'ordergraph.sqlite'));
   try {
     db.pragma('busy_timeout = 10000');
@@ -73,6 +73,8 @@ function importSqlite(t: ImportTarget, from: number, to: number, log: (m: string
     for (let a = from; a <= to; a += 20_000) {
       const b = Math.min(to, a + 19_999);
       chunk(a, b);
+      // better-sqlite3 is synchronous: let the event loop breathe, or pooled HTTP connections go stale unnoticed.
+      await new Promise((resolve) => setImmediate(resolve));
       if ((b - from + 1) % 100_000 === 0 || b === to) log(`    imported ${b - from + 1} of ${to - from + 1}`);
     }
     db.pragma('wal_checkpoint(TRUNCATE)');

@@ -85,7 +85,10 @@ describe('retention', () => {
   it('prunes the rows past their window and keeps the rest, orders and history included', async () => {
     const old = await activity('old');
     // Only the failing webhook's delivery is still queued: everything else of phase one is finished.
-    await pollUntil(async () => (await keys('jobs', 'id', "state = 'queued' AND kind = 'webhook.deliver'")).length === 1);
+    await pollUntil(async () => (await keys('jobs', 'id', "state = 'queued' AND kind = 'webhook.deliver'")).length === 1, {
+      timeoutMs: 30_000,
+      message: "phase one's deliveries were recorded",
+    });
     await sleep(5);
     const mark = new Date().toISOString();
     await sleep(5);
@@ -126,7 +129,7 @@ describe('retention', () => {
         }
         return true;
       },
-      { timeoutMs: 15_000, message: 'the retention job pruned the rows past their window' },
+      { timeoutMs: 30_000, message: 'the retention job pruned the rows past their window' },
     );
 
     for (const { table, time, key } of TABLES) {
