@@ -22,6 +22,7 @@ import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
 import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
+import { LOG_REDACTION, withoutQuery } from './http/log-redaction.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/run-job.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
@@ -56,7 +57,7 @@ export async function startApp(
     }
     if (opts.workers) {
       // Without an HTTP server (`ordergraph worker`) job failures still need a log.
-      const log = server?.log ?? pino({ level: config.logLevel });
+      const log = server?.log ?? pino({ level: config.logLevel, ...LOG_REDACTION });
       await scheduleRetention(services);
       workers = startWorkers(services, signal, jobHandlers(config), {
         log,
@@ -89,7 +90,7 @@ export async function startApp(
 
 export async function buildServer(config: Config, services: Services, tokens: TokenService, logger: boolean): Promise<FastifyInstance> {
   const server = Fastify({
-    logger: logger ? { level: config.logLevel } : false,
+    logger: logger ? { level: config.logLevel, ...LOG_REDACTION } : false,
     bodyLimit: config.bodyLimitBytes,
     // A caller's X-Request-Id is kept when it is a sane token (it ends up in history rows), else replaced.
     requestIdHeader: false,
@@ -103,7 +104,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   });
   if (logger && ['debug', 'trace'].includes(config.logLevel)) {
     server.addHook('onResponse', (request, reply, done) => {
-      request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      request.log.debug({ method: request.method, url: withoutQuery(request.url), statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
       done();
     });
   }

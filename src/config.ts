@@ -29,6 +29,8 @@ export interface Config {
   /** Unset → the issuer is the URL the request came in on. */
   issuer: string | undefined;
   production: boolean;
+  /** Caps the embedded SQLite file, in bytes (unset: no cap); writes past it fail as on a full disk. */
+  sqliteMaxBytes: number | undefined;
   introspection: boolean;
   /** Dashboard sessions end after this long without a request… */
   sessionIdleMinutes: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: positiveInt('ORDERGRAPH_BODY_LIMIT', env.ORDERGRAPH_BODY_LIMIT, 1024 * 1024),
     issuer: env.ORDERGRAPH_ISSUER || undefined,
     production,
+    sqliteMaxBytes: env.ORDERGRAPH_SQLITE_MAX_MB ? positiveInt('ORDERGRAPH_SQLITE_MAX_MB', env.ORDERGRAPH_SQLITE_MAX_MB, 0) * 1024 * 1024 : undefined,
     introspection: flag(env.ORDERGRAPH_INTROSPECTION) ?? !production,
     sessionIdleMinutes: positiveInt('ORDERGRAPH_SESSION_IDLE_MINUTES', env.ORDERGRAPH_SESSION_IDLE_MINUTES, 30),
     sessionMaxHours: positiveInt('ORDERGRAPH_SESSION_MAX_HOURS', env.ORDERGRAPH_SESSION_MAX_HOURS, 12),

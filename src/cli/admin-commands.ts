@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openApp, type App } from '../open-app.ts';
-import { createOrganization } from '../organizations/organizations.ts';
+import { registerOrgCommands } from './org-commands.ts';
 import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
@@ -29,25 +29,7 @@ export function registerAdminCommands(program: Command): void {
       withApp(async (app) => print(o.json, { ok: true, database: app.db.kind }, `migrations applied (${app.db.kind}: ${app.db.location})`)),
     );
 
-  const org = program.command('org').description('manage organizations');
-  org
-    .command('create')
-    .description('create an organization')
-    .requiredOption('--name <name>', 'display name')
-    .requiredOption('--kind <kind>', 'MERCHANT or SUPPLIER')
-    .option('--default-supplier <id>', 'for a merchant: the supplier its orders are routed to by default')
-    .option('--json', 'machine-readable output')
-    .action((o: { name: string; kind: string; defaultSupplier?: string; json?: boolean }) =>
-      withApp(async (app) => {
-        const created = await createOrganization(app.db.kysely, {
-          name: o.name,
-          kind: o.kind.toUpperCase(),
-          defaultSupplierId: o.defaultSupplier,
-        });
-        const out = { id: created.id, name: created.name, kind: created.kind, default_supplier_id: created.defaultSupplierId };
-        print(o.json, out, `organization ${out.id} (${out.kind}) "${out.name}" created`);
-      }),
-    );
+  registerOrgCommands(program);
 
   const client = program.command('client').description('manage OAuth clients');
   client

@@ -13,6 +13,7 @@ import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { OrdergraphSqliteDialect } from './sqlite-dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import { registerSqliteHandle } from './run-sql.ts';
+import { WriteHealth } from './storage-errors.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -26,6 +27,8 @@ export interface Db {
   location: string;
   /** Runs `work` in a transaction (on SQLite possibly committed together with others: group-commit.ts). */
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Storage errors (disk full, read-only) seen by `transaction`, for /readyz. */
+  writeHealth: WriteHealth;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,18 @@ export function embeddedDatabaseFile(dataDir: string): string {
 }
 
 /** `checkpoints`: run SQLite checkpoints on a thread (long-running processes; one-shot commands skip it). */
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; checkpoints?: boolean }): Db {
+export function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  checkpoints?: boolean;
+  /** Caps the embedded database file (bytes): writes past it fail with SQLITE_FULL, as on a full disk. */
+  sqliteMaxBytes?: number;
+}): Db {
+  const writeHealth = new WriteHealth();
+  const fail = (e: unknown): never => {
+    throw writeHealth.note(e);
+  };
   if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) {
     // Up to 24 connections: a worker runs 32 jobs at once, and on PostgreSQL each is a transaction of round trips
     // (10 connections: 403 request jobs/s; 24: 842/s). Mind max_connections (100 by default) × processes.
@@ -54,7 +68,8 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
       kysely,
       pool,
       location: `postgres://${url.host}${url.pathname}`,
-      transaction: (work) => kysely.transaction().execute(work),
+      transaction: (work) => kysely.transaction().execute(work).catch(fail),
+      writeHealth,
       close: () => kysely.destroy(),
     };
   }
@@ -71,6 +86,7 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
   sqlite.pragma('cache_size = -65536');
   // Statement journals of big multi-row writes stay in memory instead of spilling to temp files.
   sqlite.pragma('temp_store = MEMORY');
+  if (opts.sqliteMaxBytes) sqlite.pragma(`max_page_count = ${Math.ceil(opts.sqliteMaxBytes / Number(sqlite.pragma('page_size', { simple: true })))}`);
   // After a checkpoint has copied the whole WAL back, the next writer restarts it and truncates the file to this
   // size: without it the WAL keeps the size of its busiest moment forever (41 MB seen, #17).
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
@@ -84,7 +100,8 @@ export function openDatabase(opts: { databaseUrl?: string; dataDir: string; pool
     kind: 'sqlite',
     kysely,
     location: file,
-    transaction: (work) => group.run(work),
+    transaction: (work) => group.run(work).catch(fail),
+    writeHealth,
     close: async () => {
       await checkpointer?.stop();
       await kysely.destroy();

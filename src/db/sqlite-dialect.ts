@@ -9,8 +9,18 @@ import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, ty
 import { withStatementCache, type CachedDatabase } from './sqlite-statement-cache.ts';
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(private readonly database: CachedDatabase) {
+    super({ database });
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR): a ROLLBACK then fails
+  // with "cannot rollback - no transaction is active", and that error would replace the real cause.
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.database.inTransaction) await super.rollbackTransaction(connection);
   }
 }
 
@@ -24,6 +34,6 @@ export class OrdergraphSqliteDialect extends SqliteDialect {
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.cachedDatabase });
+    return new ImmediateSqliteDriver(this.cachedDatabase);
   }
 }

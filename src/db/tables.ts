@@ -12,6 +12,13 @@ export interface OrganizationTable {
   created_at: string;
 }
 
+/** A supplier an admin connected to a merchant: its orders may be routed there (organizations/supplier-routing.ts). */
+export interface SupplierConnectionTable {
+  merchant_id: string;
+  supplier_id: string;
+  created_at: string;
+}
+
 export interface ClientTable {
   id: string;
   organization_id: string;
@@ -217,6 +224,7 @@ export interface UserSessionTable {
 
 export interface Database {
   organizations: OrganizationTable;
+  supplier_connections: SupplierConnectionTable;
   clients: ClientTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;

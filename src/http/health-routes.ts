@@ -11,6 +11,9 @@ export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Prom
     try {
       await sql`select 1`.execute(opts.db.kysely);
       if (!(await migrationsApplied(opts.db))) return reply.code(503).send({ status: 'migrations pending' });
+      // Reads still work on a full disk: a recent write that failed for lack of storage says more.
+      const code = opts.db.writeHealth.recentFailure();
+      if (code) return reply.code(503).send({ status: 'database cannot write', code });
       return { status: 'ready' };
     } catch {
       return reply.code(503).send({ status: 'database unreachable' });

@@ -7,7 +7,8 @@ import type { Updateable } from 'kysely';
 import type { OrderTable } from '../db/tables.ts';
 import type { TxCtx } from '../context.ts';
 import { badInput, DomainError } from '../errors/domain-error.ts';
-import { findOrganization, requireSupplier } from '../organizations/organizations.ts';
+import { findOrganization } from '../organizations/organizations.ts';
+import { requireRoutableSupplier } from '../organizations/supplier-routing.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory, type FieldChanges } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
@@ -43,7 +44,7 @@ export async function checkPatchReferences(tctx: TxCtx, organizationId: string, 
       throw badInput('externalReference', `must be unique in the organization; order ${clash.number} already uses "${ref}"`);
     }
   }
-  if (patch.fields.supplierId) await requireSupplier(tctx.tx, patch.fields.supplierId, 'supplierId');
+  if (patch.fields.supplierId) await requireRoutableSupplier(tctx.tx, organizationId, patch.fields.supplierId);
 }
 
 /** An order whose lines may not have been read: a change that leaves them alone reads them only for event bodies. */

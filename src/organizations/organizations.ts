@@ -1,6 +1,6 @@
 /** Organizations: merchants (KornitX's dropship companies) and suppliers (fulfillers). */
 import { randomUUID } from 'node:crypto';
-import { badInput } from '../errors/domain-error.ts';
+import { badInput, notFound } from '../errors/domain-error.ts';
 import type { Executor } from '../db/database.ts';
 import { isoNow } from '../clock.ts';
 
@@ -20,6 +20,7 @@ export async function createOrganization(
   const name = input.name?.trim();
   if (!name) throw badInput('name', 'must not be empty');
   if (input.kind !== 'MERCHANT' && input.kind !== 'SUPPLIER') throw badInput('kind', 'must be MERCHANT or SUPPLIER');
+  if (input.defaultSupplierId && input.kind !== 'MERCHANT') throw badInput('defaultSupplierId', 'can only be set on a MERCHANT organization');
   if (input.defaultSupplierId) await requireSupplier(db, input.defaultSupplierId, 'defaultSupplierId');
   const org: Organization = {
     id: randomUUID(),
@@ -38,6 +39,33 @@ export async function createOrganization(
     })
     .execute();
   return org;
+}
+
+/** Renames an organization or changes a merchant's default supplier (null clears it); only the fields given. */
+export async function updateOrganization(
+  db: Executor,
+  id: string,
+  changes: { name?: string; defaultSupplierId?: string | null },
+): Promise<Organization> {
+  const org = await findOrganization(db, id);
+  if (!org) throw notFound('organization', id);
+  const name = changes.name === undefined ? org.name : changes.name.trim();
+  if (!name) throw badInput('name', 'must not be empty');
+  let defaultSupplierId = org.defaultSupplierId;
+  if (changes.defaultSupplierId !== undefined) {
+    if (changes.defaultSupplierId !== null && org.kind !== 'MERCHANT') {
+      throw badInput('defaultSupplierId', 'can only be set on a MERCHANT organization');
+    }
+    if (changes.defaultSupplierId) await requireSupplier(db, changes.defaultSupplierId, 'defaultSupplierId');
+    defaultSupplierId = changes.defaultSupplierId;
+  }
+  await db.updateTable('organizations').set({ name, default_supplier_id: defaultSupplierId }).where('id', '=', id).execute();
+  return { ...org, name, defaultSupplierId };
+}
+
+export async function listOrganizations(db: Executor): Promise<Organization[]> {
+  const rows = await db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map((row) => ({ id: row.id, name: row.name, kind: row.kind, defaultSupplierId: row.default_supplier_id }));
 }
 
 export async function findOrganization(db: Executor, id: string): Promise<Organization | undefined> {

@@ -196,7 +196,8 @@ describe('guardedLookup (delivery time)', () => {
     for (const bad of ['127.0.0.1', '10.0.0.1', '::1', '::ffff:127.0.0.1', 'fd00::1', '169.254.169.254', '100.64.1.1', '0.0.0.0']) {
       const r = await lookup([{ address: '93.184.216.34', family: 4 }, { address: bad, family: bad.includes(':') ? 6 : 4 }], { all: true });
       assert.ok(r.err instanceof RefusedAddressError, bad);
-      assert.match(r.err.message, new RegExp(`hooks\\.example\\.com resolves to ${bad.replace(/\./g, '\\.')}`));
+      assert.match(r.err.message, /^refused: the endpoint's host hooks\.example\.com is not allowed/);
+      assert.ok(!r.err.message.includes(bad), 'the resolved address is not told');
     }
   });
 

@@ -182,13 +182,15 @@ export class RefusedAddressError extends Error {
   }
 }
 
-/** A refusal message for `address`, or undefined when it may be connected to. */
+/**
+ * A refusal message for `address`, or undefined when it may be connected to. For a name it says only that the
+ * endpoint is not allowed: what an internal name resolves to is none of the webhook owner's business.
+ */
 export function refusalFor(host: string, address: string): string | undefined {
   const kind = classifyAddress(address);
   if (kind === 'public') return undefined;
-  const what = kind === undefined ? 'not an IP address' : `a ${kind} address`;
-  const resolved = host === address ? `${address} is` : `${host} resolves to ${address},`;
-  return `refused: ${resolved} ${what} (${ALLOW_HINT})`;
+  if (host !== address) return `refused: the endpoint's host ${host} is not allowed (${ALLOW_HINT})`;
+  return `refused: ${address} is ${kind === undefined ? 'not an IP address' : `a ${kind} address`} (${ALLOW_HINT})`;
 }
 
 const LOCALHOST = /^(localhost|localhost\.localdomain)\.?$|\.localhost\.?$/i;

@@ -61,6 +61,8 @@ describe('Fulfiller API: access', () => {
       createClient(server, { org: w.supplier.id, scopes: VIEW, access: [w.merchant.id] }),
       createClient(server, { org: w.supplier.id, scopes: EDIT, access: [w.merchant.id] }),
     ]);
+    // otherSupplier may receive w.merchant's orders routed with supplierId.
+    await server.cli(['org', 'connect', '--merchant', w.merchant.id, '--supplier', otherSupplier.id, '--json']);
     order = await createOrder(w);
     const r = await updateOrders(w.url, w.supplierToken, [{ id: MISSING, status: 4 }]);
     const e = assertSingleError(r, { code: 'NOT_FOUND', path: ['core', 'updateOrders', 0] });

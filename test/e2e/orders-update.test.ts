@@ -220,7 +220,8 @@ describe('orderUpdate', () => {
     });
 
     test('a supplierId can be set while DRAFT and is used when the order opens', async () => {
-      const other = await createTenant(server); // another supplier, reachable by id
+      const other = await createTenant(server); // another supplier, connected to t's merchant by an admin
+      await server.cli(['org', 'connect', '--merchant', t.merchant.id, '--supplier', other.supplier.id, '--json']);
       const order = await t.api.create(orderInput());
       await t.api.update({ id: order.id, supplierId: other.supplier.id });
       assert.equal((await t.api.order(order.id)).supplierId, other.supplier.id);
@@ -310,6 +311,7 @@ describe('orderUpdate', () => {
 
     test('changing the supplier of an OPENED order is refused with a reason', async () => {
       const other = await createTenant(server);
+      await server.cli(['org', 'connect', '--merchant', t.merchant.id, '--supplier', other.supplier.id, '--json']);
       const order = await t.api.create(orderInput({ state: 'OPENED' }));
       const r = await t.api.tryUpdate({ id: order.id, supplierId: other.supplier.id });
       let message: string;
