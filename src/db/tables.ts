@@ -2,7 +2,7 @@
  * Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and JSON is text on both
  * databases, so one set of queries serves SQLite and PostgreSQL alike.
  */
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 export interface OrganizationTable {
   id: string;
@@ -241,3 +241,6 @@ export interface Database {
   users: UserTable;
   user_sessions: UserSessionTable;
 }
+
+/** What a query runs on: the database, or a transaction of it. */
+export type Executor = Kysely<Database> | Transaction<Database>;

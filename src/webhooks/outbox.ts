@@ -38,6 +38,13 @@ export interface OutboxEvent {
   body: () => unknown;
 }
 
+declare module '../context.ts' {
+  interface TxCtx {
+    /** The events emitted so far, written just before COMMIT. Declared here so that context.ts needs no outbox. */
+    outbox?: OutboxEvent[];
+  }
+}
+
 export interface DeliverPayload {
   webhookId: string;
   eventId: number;

@@ -1,5 +1,5 @@
 /** Webhook management resolvers: translate arguments, call one domain function (src/webhooks/). */
-import type { MutationResolvers, QueryResolvers, Resolvers } from './schema-types.ts';
+import type { MutationResolvers, QueryResolvers } from './schema-types.ts';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../../webhooks/webhook-subscriptions.ts';
 import { listDeliveries, retryDelivery } from '../../webhooks/webhook-deliveries.ts';
 import { readFeed } from '../../webhooks/event-feed.ts';
@@ -16,5 +16,3 @@ export const webhookMutations: Pick<MutationResolvers, 'webhookCreate' | 'webhoo
   webhookDelete: (_, { id }, { ctx }) => deleteWebhook(ctx, id),
   webhookDeliveryRetry: (_, { id }, { ctx }) => retryDelivery(ctx, id),
 };
-
-export const webhookTypes: Pick<Resolvers, never> = {};
