@@ -12,6 +12,7 @@ import type { Services } from './context.ts';
 import { openApp, type App } from './open-app.ts';
 import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
+import { meRoute } from './auth/me-route.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { mountMetrics } from './metrics/http-metrics.ts';
 import { graphiqlRoutes } from './http/graphiql-routes.ts';
@@ -118,6 +119,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
+  await server.register(meRoute, { tokens });
   await server.register(idempotencyPlugin, { db: services.db });
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;

@@ -6,7 +6,6 @@ import type { Transaction } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { Db } from './db/database.ts';
 import type { Database } from './db/tables.ts';
-import type { OutboxEvent } from './webhooks/outbox.ts';
 
 export interface Actor {
   clientId: string;
@@ -45,8 +44,6 @@ export interface TxCtx extends Ctx {
   queuedJobs: boolean;
   /** Work to do at the end of the transaction, just before COMMIT (e.g. writing the outbox in one insert). */
   beforeCommit: (() => Promise<void>)[];
-  /** The events emitted so far, written just before COMMIT (webhooks/outbox.ts). */
-  outbox?: OutboxEvent[];
 }
 
 /**

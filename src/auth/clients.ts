@@ -114,7 +114,7 @@ export async function listClients(db: Executor, organizationId?: string): Promis
   return (await q.execute()).map(toClient);
 }
 
-/** Revokes a client: its tokens stop working within a second on every node (see token-verifier). */
+/** Revokes a client: its tokens stop working within a second on every node (auth/token-service.ts polls revocations). */
 export async function revokeClient(db: Executor, clientId: string): Promise<boolean> {
   const res = await db
     .updateTable('clients')

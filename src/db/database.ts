@@ -16,7 +16,7 @@ import { registerSqliteHandle } from './run-sql.ts';
 import { WriteHealth } from './storage-errors.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
-export type Executor = Kysely<Database> | Transaction<Database>;
+export type { Executor } from './tables.ts';
 
 export interface Db {
   kind: DbKind;

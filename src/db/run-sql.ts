@@ -6,8 +6,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
-import type { Database } from './tables.ts';
-import type { Executor } from './database.ts';
+import type { Database, Executor } from './tables.ts';
 
 /**
  * The better-sqlite3 handle behind a Kysely instance, keyed by its adapter (shared with its transactions). It is

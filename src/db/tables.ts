@@ -2,7 +2,7 @@
  * Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and JSON is text on both
  * databases, so one set of queries serves SQLite and PostgreSQL alike.
  */
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 export interface OrganizationTable {
   id: string;
@@ -144,9 +144,22 @@ export interface OutboxEventTable {
   organization_id: string;
   order_id: string | null;
   type: string;
-  /** JSON snapshot of the body at the time of the event. */
+  /**
+   * JSON snapshot of the body at the time of the event, for webhook deliveries; the JSON text `null` when no
+   * webhook subscribed (the feed reads bodies when it is polled, from `subject_id`).
+   */
   payload: string;
   created_at: string;
+  /** The id of the body's entity: the order for `order/*`, the request for `request/*`, … */
+  subject_id: string | null;
+  /** PostgreSQL: the place in the feed, assigned after COMMIT (null until then; absent on SQLite, where it is `id`). */
+  position?: number | null;
+}
+
+/** PostgreSQL: the last feed position handed out (one row). */
+export interface EventSequenceTable {
+  id: number;
+  last_position: number;
 }
 
 export interface IdempotencyKeyTable {
@@ -223,9 +236,13 @@ export interface Database {
   dispatchable_requests: DispatchableRequestTable;
   jobs: JobTable;
   outbox_events: OutboxEventTable;
+  event_sequence: EventSequenceTable;
   idempotency_keys: IdempotencyKeyTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
   users: UserTable;
   user_sessions: UserSessionTable;
 }
+
+/** What a query runs on: the database, or a transaction of it. */
+export type Executor = Kysely<Database> | Transaction<Database>;

@@ -51,11 +51,15 @@ describe('claiming jobs: lanes, caps per group and organization, failing groups'
     assert.deepEqual(await groupsOf(await claim({ limit: 8 })), ['a1', 'a1']);
   });
 
-  it('runs a failing group (a job waiting to retry) one job at a time', async () => {
+  it('runs a failing group (half its cap waiting to retry) one job at a time, and not for one retry', async () => {
     await enqueue(job('org-a', 'g1', 10));
-    const [first, ...rest] = await claim();
-    await retryJob(db.kysely, first.id, new Date(Date.now() - 1), 'HTTP 500');
-    for (const j of rest) await completeJob(db.kysely, j.id);
+    const [first, second, third] = await claim();
+    await retryJob(db.kysely, first.id, new Date(Date.now() + 60_000), 'HTTP 503');
+    assert.equal((await claim()).length, 1, 'one retry: still up to perGroup');
+    await retryJob(db.kysely, second.id, new Date(Date.now() - 1), 'HTTP 500');
+    await completeJob(db.kysely, third.id);
+    const inFlight = await db.kysely.selectFrom('jobs').select('id').where('state', '=', 'queued').where('locked_until', 'is not', null).execute();
+    for (const j of inFlight) await completeJob(db.kysely, j.id);
     assert.equal((await claim()).length, 1);
     assert.equal((await claim()).length, 0);
   });

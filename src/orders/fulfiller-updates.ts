@@ -43,6 +43,8 @@ export function isWholeOrder(r: OrderRecord | OrderStatusRow): r is OrderRecord 
 }
 
 const SHIPPING = ['shippingCarrier', 'shippingMethod', 'shippingTracking'] as const;
+/** The fulfiller dialect's name of a field, for messages: `shippingCarrier` → `shipping_carrier`. */
+const wireName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** A fulfiller sees an order only when it may act on both its merchant and its supplier, and it is not a draft. */
 export function fulfillerMayAccess(ctx: Ctx, row: Pick<OrderRow, 'organization_id' | 'supplier_id' | 'state'>): boolean {
@@ -56,7 +58,7 @@ function validate(u: FulfillerUpdate, index: number): DomainError | undefined {
   }
   for (const field of SHIPPING) {
     const v = u[field];
-    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${field}`, 'must be at most 255 characters');
+    if (typeof v === 'string' && v.length > 255) return badInput(`orders[${index}].${wireName(field)}`, 'must be at most 255 characters');
   }
   return undefined;
 }

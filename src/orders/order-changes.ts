@@ -10,14 +10,14 @@ import { badInput, DomainError } from '../errors/domain-error.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { requireRoutableSupplier } from '../organizations/supplier-routing.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
-import { recordHistory, type FieldChanges } from './order-history.ts';
+import { recordHistory } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
-import { FIELD_COLUMNS, lineView, orderView, type OrderRecord } from './order-record.ts';
+import { orderView, type OrderRecord } from './order-record.ts';
 import { linesOf, replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
+import { diffPatch, sameValue } from './patch-diff.ts';
 import { statusName } from './status-transitions.ts';
 import { statusChange } from './status-change.ts';
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Throws VERSION_CONFLICT unless the order is at the expected version. */
 export function checkVersion(record: Pick<OrderRecord, 'row'>, expected: number | undefined): void {
@@ -60,41 +60,15 @@ function emit(tctx: TxCtx, record: OrderMaybeLines, ...types: OutboxEvent['type'
 export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: OrderPatch): Promise<void> {
   checkVersion(record, patch.expectedVersion);
   const { row } = record;
-  if (patch.fields.supplierId !== undefined && row.state !== 'DRAFT' && !same(patch.fields.supplierId, row.supplier_id)) {
+  if (patch.fields.supplierId !== undefined && row.state !== 'DRAFT' && !sameValue(patch.fields.supplierId, row.supplier_id)) {
     throw badInput('supplierId', 'can only change while the order is DRAFT');
   }
   await checkPatchReferences(tctx, row.organization_id, row.id, patch);
 
-  const changes: FieldChanges = {};
-  const set: Updateable<OrderTable> = {};
-  for (const [field, value] of Object.entries(patch.fields)) {
-    const column = FIELD_COLUMNS[field as keyof typeof FIELD_COLUMNS];
-    if (!same(row[column], value)) {
-      changes[field] = { from: row[column], to: value };
-      (set as Record<string, unknown>)[column] = value;
-    }
-  }
-  if (patch.delivery !== undefined) {
-    const current = row.delivery ? JSON.parse(row.delivery) : null;
-    const next = patch.delivery === null ? null : { ...(current ?? {}), ...patch.delivery };
-    if (!same(current, next)) {
-      changes.delivery = { from: current, to: next };
-      set.delivery = next === null ? null : JSON.stringify(next);
-    }
-  }
   let lines = record.lines;
-  if (patch.lines) {
-    lines ??= await linesOf(tctx, row.id);
-    const current = lines.map((l) => {
-      const { id: _id, status: _status, ...fields } = lineView(l);
-      return fields;
-    });
-    if (!same(current, patch.lines)) {
-      changes.lines = { from: current, to: patch.lines };
-      const status = row.state === 'DRAFT' ? 'PENDING' : 'ACCEPTED';
-      lines = await replaceLines(tctx, row.id, row.organization_id, patch.lines, status);
-    }
-  }
+  if (patch.lines) lines ??= await linesOf(tctx, row.id);
+  const { changes, set, lines: newLines } = diffPatch(row, lines, patch);
+  if (newLines) lines = await replaceLines(tctx, row.id, row.organization_id, newLines, row.state === 'DRAFT' ? 'PENDING' : 'ACCEPTED');
   if (Object.keys(changes).length === 0) return;
   const updated: OrderMaybeLines = { row: await updateOrderRow(tctx, row, set), lines };
   await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]);

@@ -10,7 +10,7 @@ import type { OrderPatch } from '../orders/order-input.ts';
 import type { OrderRecord } from '../orders/order-record.ts';
 import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder } from '../orders/order-changes.ts';
 import { loadOrderForChange } from '../orders/order-store.ts';
-import { canTransition, statusName } from '../orders/status-transitions.ts';
+import { STATUS, statusName } from '../orders/status-transitions.ts';
 import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow, type RequestType } from './dispatchable-requests.ts';
 
@@ -30,10 +30,11 @@ async function apply(tctx: TxCtx, type: RequestType, record: OrderRecord, payloa
       return 'Order cancelled';
     case 'REQUEST_FULFILLMENT': {
       const opened = await openOrder(tctx, record);
-      if (!canTransition(opened.row.status, 512)) {
+      // Only a Received order waits for this; from 512 on, or on hold, the supplier has it and it must not move.
+      if (opened.row.status !== STATUS.RECEIVED) {
         return `Fulfillment already requested (status ${opened.row.status} ${statusName(opened.row.status)})`;
       }
-      await moveStatus(tctx, opened, 512, 'fulfillment-requested');
+      await moveStatus(tctx, opened, STATUS.SENT_TO_SUPPLIER, 'fulfillment-requested');
       return 'Fulfillment requested (status 512 Sent to Supplier)';
     }
   }

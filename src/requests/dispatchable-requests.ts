@@ -110,6 +110,7 @@ export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPT
       type: state === 'ACCEPTED' ? 'request/accepted' : 'request/rejected',
       organizationId: row.organization_id,
       orderId: row.order_id,
+      subjectId: row.id,
       body: () => view,
     },
   ]);

@@ -23,6 +23,9 @@ import { isoNow } from '../clock.ts';
 
 const USER_AGENT = 'Ordergraph-Webhooks/1.0';
 
+/** What a delivery reads of an outbox event. */
+export type DeliveredEvent = Pick<Selectable<OutboxEventTable>, 'id' | 'organization_id' | 'order_id' | 'type' | 'payload' | 'created_at'>;
+
 export interface WebhookMessage {
   messageId: string;
   body: string;
@@ -37,7 +40,7 @@ export function signingSecrets(webhook: WebhookRow, now: number = Date.now()): s
 }
 
 /** The signed request for one event: `{"header": {...}, "body": <the event's payload>}` and its headers. */
-export function buildMessage(webhook: WebhookRow, event: Selectable<OutboxEventTable>, now: number = Date.now()): WebhookMessage {
+export function buildMessage(webhook: WebhookRow, event: DeliveredEvent, now: number = Date.now()): WebhookMessage {
   const messageId = messageIdFor(webhook.id, event.id);
   const header = {
     organizationId: event.organization_id,
@@ -67,7 +70,7 @@ async function loadDelivery(
   db: Kysely<Database>,
   webhookId: string,
   eventId: number,
-): Promise<{ webhook?: WebhookRow; event?: Selectable<OutboxEventTable> }> {
+): Promise<{ webhook?: WebhookRow; event?: DeliveredEvent }> {
   const row = await db
     .selectFrom('webhooks as w')
     .leftJoin('outbox_events as e', (join) => join.on('e.id', '=', eventId))

@@ -17,6 +17,7 @@ import {
   createOrder,
   createOrders,
   expectData,
+  fulfillerOrder,
   FULFILLER_PATH,
   merchantOrder,
   normalizePath,
@@ -65,7 +66,7 @@ describe('Fulfiller API: bulk updateOrders', () => {
       { id: dispatched.number, status: 4 }, // 2 INVALID_STATUS_TRANSITION
       { id: c.number, status: 3 }, // 3 BAD_USER_INPUT (unknown status code)
       { id: d.number, status: 8, shipping_method: 'Tracked 24' }, // 4 ok
-      { id: e.number, shipping_carrier: 'x'.repeat(10_000) }, // 5 BAD_USER_INPUT (too long) — or applied
+      { id: e.number, shipping_carrier: 'x'.repeat(256) }, // 5 BAD_USER_INPUT (too long)
     ];
     const r = await updateOrders(w.url, w.supplierToken, input);
     assert.equal(r.status, 200);
@@ -83,17 +84,34 @@ describe('Fulfiller API: bulk updateOrders', () => {
     assertErrorAt(r.body, { path: path(1), code: 'NOT_FOUND', message: String(missing) });
     assertErrorAt(r.body, { path: path(2), code: 'INVALID_STATUS_TRANSITION', message: '8 Dispatched' });
     assertErrorAt(r.body, { path: path(3), code: 'BAD_USER_INPUT', message: /status/ });
-    // An absurdly long carrier name is either refused at its index or stored; it must not fail the batch.
-    if (results[5] === null) assertErrorAt(r.body, { path: path(5), code: 'BAD_USER_INPUT', message: /shipping/ });
-    const expectedErrors = results[5] === null ? 4 : 3;
-    assert.equal(r.body.errors?.length, expectedErrors, JSON.stringify(r.body.errors));
+    assert.equal(results[5], null);
+    assertErrorAt(r.body, { path: path(5), code: 'BAD_USER_INPUT', message: '`orders[5].shipping_carrier` must be at most 255 characters' });
+    assert.equal(r.body.errors?.length, 4, JSON.stringify(r.body.errors));
 
     // The good ones were applied, the bad ones left alone.
     assert.equal((await merchantOrder(w.url, w.merchantToken, a.id)).status, 4);
     assert.equal((await merchantOrder(w.url, w.merchantToken, d.id)).state, 'COMPLETED');
     assert.equal((await merchantOrder(w.url, w.merchantToken, dispatched.id)).status, 8);
     assert.equal((await merchantOrder(w.url, w.merchantToken, c.id)).status, 1);
+    assert.equal((await merchantOrder(w.url, w.merchantToken, e.id)).shippingCarrier, null);
   });
+
+  for (const field of ['shipping_carrier', 'shipping_method', 'shipping_tracking'] as const) {
+    it(`${field}: 255 characters are stored, 256 are refused at their index naming the field`, async () => {
+      const [fits, tooLong] = await createOrders(w, 2);
+      const r = await updateOrders(w.url, w.supplierToken, [
+        { id: fits.number, [field]: 'a'.repeat(255) },
+        { id: tooLong.number, [field]: 'b'.repeat(256) },
+      ]);
+      const results = r.body.data?.core.updateOrders;
+      assert.equal(results?.[0]?.[field], 'a'.repeat(255), JSON.stringify(r.body).slice(0, 500));
+      assert.equal(results[1], null);
+      assertErrorAt(r.body, { path: path(1), code: 'BAD_USER_INPUT', message: `\`orders[1].${field}\` must be at most 255 characters` });
+      assert.equal(r.body.errors?.length, 1);
+      const stored = expectData(await fulfillerOrder(w.url, w.supplierToken, tooLong.number)).core.order;
+      assert.equal(stored[field], null, 'the refused order is left alone');
+    });
+  }
 
   it('error paths are ["core", "updateOrders", <index as a JSON number>] for every kind of failure', async () => {
     const [ok, dispatched, other] = await createOrders(w, 3);

@@ -1,12 +1,15 @@
 /**
  * `Idempotency-Key` on Orders API writes (SPEC §4): a retry with the same key and body returns the first response
  * and changes nothing (no second order, no second request, version unchanged, one event); the same key with
- * another body is HTTP 422; keys belong to one client, so another client's identical key is its own.
+ * another body is HTTP 422; keys belong to one client, so another client's identical key is its own. A replay says
+ * so (`Idempotent-Replayed: true`); a key is kept 24 hours, and a key left in flight by a process that died is
+ * taken over after a minute (rows are aged in the database itself). A 5xx freeing the key: src/http/idempotency.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { createClient, getToken } from '../support/oauth.ts';
 import {
   createTenant,
@@ -22,20 +25,93 @@ import {
 } from '../support/orders-api.ts';
 
 const key = () => `key-${randomUUID()}`;
+const MINUTE = 60_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 describe('Idempotency-Key', () => {
   let server: TestServer;
   let t: Tenant;
   /** A second client of the same merchant. */
   let sibling: OrdersApi;
+  let db: DirectDb;
 
   before(async () => {
     server = await startServer();
     t = await createTenant(server);
     const client = await createClient(server, { org: t.merchant.id, scopes: MERCHANT_SCOPES });
     sibling = new OrdersApi(server.url, await getToken(server.url, client));
+    db = await openDirectDb(server);
   });
-  after(() => server?.stop());
+  after(async () => {
+    await db?.close();
+    await server?.stop();
+  });
+
+  /**
+   * Rewrites the stored key whose response holds `marker` (a request id: unique to it) as created `age` ms ago,
+   * optionally back in flight, as a process that died before storing the response would have left it.
+   */
+  async function ageKey(marker: string, age: number, inFlight = false): Promise<string> {
+    const set = inFlight ? `state = 'in_flight', status_code = NULL, response = NULL, created_at = $1` : 'created_at = $1';
+    const found = await db.query<{ n: number }>('SELECT count(*) AS n FROM idempotency_keys WHERE response LIKE $1', [`%${marker}%`]);
+    assert.equal(Number(found[0].n), 1, `one stored key answers ${marker}`);
+    const createdAt = ago(age);
+    await db.query(`UPDATE idempotency_keys SET ${set} WHERE response LIKE $2`, [createdAt, `%${marker}%`]);
+    return createdAt;
+  }
+
+  test('a replay carries `Idempotent-Replayed: true`; the first answer does not', async () => {
+    const order = await t.api.create(orderInput());
+    const k = key();
+    const input = { id: order.id, comment: 'header' };
+    const first = await t.api.tryUpdate(input, { 'Idempotency-Key': k });
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    const retry = await t.api.tryUpdate(input, { 'Idempotency-Key': k });
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(retry.body, first.body);
+    const unkeyed = await t.api.tryUpdate({ id: order.id, comment: 'no key' });
+    assert.equal(unkeyed.headers.get('idempotent-replayed'), null);
+  });
+
+  test('a key is kept 24 hours: just under, another body is still 422; past it, the key is free again', async () => {
+    const order = await t.api.create(orderInput({ comment: 'before' }));
+    const k = key();
+    const first = dataOf<DispatchableRequest>(await t.api.tryUpdate({ id: order.id, comment: 'day one' }, { 'Idempotency-Key': k }), 'orderUpdate');
+    await ageKey(first.id, 24 * 60 * MINUTE - MINUTE);
+    const stillHeld = await t.api.tryUpdate({ id: order.id, comment: 'day two' }, { 'Idempotency-Key': k });
+    assert.equal(stillHeld.status, 422, JSON.stringify(stillHeld.body));
+    assert.equal((await t.api.order(order.id)).comment, 'day one');
+
+    await ageKey(first.id, 24 * 60 * MINUTE + MINUTE);
+    const fresh = await t.api.tryUpdate({ id: order.id, comment: 'day two' }, { 'Idempotency-Key': k });
+    assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+    assert.equal(fresh.headers.get('idempotent-replayed'), null);
+    const second = dataOf<DispatchableRequest>(fresh, 'orderUpdate');
+    assert.notEqual(second.id, first.id);
+    assert.equal(second.state, 'ACCEPTED');
+    assert.equal((await t.api.order(order.id)).comment, 'day two');
+  });
+
+  test('a key left in flight is 409 while fresh, and taken over once stale (a minute): the retry runs', async () => {
+    const order = await t.api.create(orderInput());
+    const k = key();
+    const input = { id: order.id, comment: 'taken over' };
+    const first = dataOf<DispatchableRequest>(await t.api.tryUpdate(input, { 'Idempotency-Key': k }), 'orderUpdate');
+    const leftAt = await ageKey(first.id, 0, true); // as if its process died before storing the answer
+    const busy = await t.api.tryUpdate(input, { 'Idempotency-Key': k });
+    assert.equal(busy.status, 409, JSON.stringify(busy.body));
+    assert.match(busy.body.errors?.[0]?.message ?? '', /in progress/);
+
+    await db.query("UPDATE idempotency_keys SET created_at = $1 WHERE state = 'in_flight' AND created_at = $2", [ago(2 * MINUTE), leftAt]);
+    const takeover = await t.api.tryUpdate(input, { 'Idempotency-Key': k });
+    assert.equal(takeover.status, 200, JSON.stringify(takeover.body));
+    assert.equal(takeover.headers.get('idempotent-replayed'), null);
+    const ran = dataOf<DispatchableRequest>(takeover, 'orderUpdate');
+    assert.notEqual(ran.id, first.id, 'the request ran again under the taken-over key');
+    const replay = await t.api.tryUpdate(input, { 'Idempotency-Key': k });
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.equal(dataOf<DispatchableRequest>(replay, 'orderUpdate').id, ran.id);
+  });
 
   test('orderCreate retried with the same key and body returns the same order and creates only one', async () => {
     const k = key();

@@ -199,15 +199,38 @@ describe('order lifecycle', () => {
       assert.equal(read.version, order.version + 1);
     });
 
-    test('requesting fulfilment twice leaves the order at 512', async () => {
+    test('requesting fulfilment twice: the second is ACCEPTED as already requested and changes nothing', async () => {
       const order = await t.api.create(orderInput({ state: 'OPENED' }));
       await t.api.settled((await t.api.requestFulfillment(order.id)).id);
+      const before = await t.api.order(order.id);
       const second = await t.api.settled((await t.api.requestFulfillment(order.id)).id);
-      assert.notEqual(second.state, 'PENDING');
+      assertRequest(second, 'REQUEST_FULFILLMENT', 'ACCEPTED', order);
+      assert.equal(second.message, 'Fulfillment already requested (status 512 Sent to Supplier)');
       const read = await t.api.order(order.id);
       assert.equal(read.status, 512);
       assert.equal(read.state, 'OPENED');
+      assert.equal(read.version, before.version);
     });
+
+    // The supplier has the order (In Production, Pending Dispatch, On Hold): a fulfilment request must not move it.
+    for (const [status, name] of [[4, 'In Production'], [517, 'Pending Dispatch'], [256, 'On Hold']] as const) {
+      test(`a fulfilment request on an order at ${status} ${name} is ACCEPTED as already requested and changes nothing`, async () => {
+        const order = await t.api.create(orderInput({ state: 'OPENED' }));
+        await t.api.settled((await t.api.requestFulfillment(order.id)).id);
+        await fulfillerSetStatus(server.url, t.supplierToken, [order.number], 4);
+        if (status !== 4) await fulfillerSetStatus(server.url, t.supplierToken, [order.number], status);
+        const before = await t.api.order(order.id);
+        assert.equal(before.status, status);
+        const req = await t.api.settled((await t.api.requestFulfillment(order.id)).id);
+        assertRequest(req, 'REQUEST_FULFILLMENT', 'ACCEPTED', order);
+        assert.equal(req.message, `Fulfillment already requested (status ${status} ${name})`);
+        const read = await t.api.order(order.id);
+        assert.equal(read.status, status);
+        assert.equal(read.locked, true);
+        assert.equal(read.version, before.version);
+        assert.deepEqual(read.events, before.events);
+      });
+    }
 
     test('COMPLETED → REJECTED with the reason', async () => {
       const order = await completedOrder();

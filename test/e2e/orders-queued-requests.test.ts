@@ -2,11 +2,14 @@
  * PENDING requests wait in the database until a worker takes them (DESIGN rule 3), and are judged when they run:
  * with the server started without workers (`serve --no-workers`), changes of OPENED orders stay PENDING; production
  * that starts while they wait makes `orderUpdate` and `orderCancel` REJECTED once an `ordergraph worker` process
- * picks them up, and requests of one order are applied in the order they were made.
+ * picks them up, and requests of one order are applied in the order they were made: even when the first one's job
+ * is not due yet (its run time is moved an hour ahead in the database), the later ones wait for it, on SQLite as on
+ * PostgreSQL.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
+import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
 import { createTenant, orderInput, startProduction, type DispatchableRequest, type Order, type Tenant } from '../support/orders-api.ts';
 
 describe('requests queued while no worker runs', () => {
@@ -18,6 +21,14 @@ describe('requests queued while no worker runs', () => {
   let queuedInOrder: DispatchableRequest[];
   let guarded: Order;
   let queuedGuarded: DispatchableRequest[];
+  let db: DirectDb;
+
+  /** Moves the run time of a request's job (`payload` holds the request id). */
+  async function rescheduleJob(requestId: string, runAt: Date): Promise<void> {
+    await db.query('UPDATE jobs SET run_at = $1 WHERE payload LIKE $2', [runAt.toISOString(), `%${requestId}%`]);
+    const [job] = await db.query<{ run_at: string }>('SELECT run_at FROM jobs WHERE payload LIKE $1', [`%${requestId}%`]);
+    assert.equal(job?.run_at, runAt.toISOString(), `the job of request ${requestId} is rescheduled`);
+  }
 
   before(async () => {
     server = await startServer({ workers: 'none' });
@@ -25,8 +36,12 @@ describe('requests queued while no worker runs', () => {
     inProduction = await t.api.create(orderInput({ state: 'OPENED', comment: 'untouched' }));
     ordered = await t.api.create(orderInput({ state: 'OPENED', comment: 'start' }));
     guarded = await t.api.create(orderInput({ state: 'OPENED', comment: 'guarded' }));
+    db = await openDirectDb(server);
   });
-  after(() => server?.stop());
+  after(async () => {
+    await db?.close();
+    await server?.stop();
+  });
 
   test('changes of OPENED orders are PENDING and stay PENDING without a worker', async () => {
     queuedOnLocked = [
@@ -47,6 +62,8 @@ describe('requests queued while no worker runs', () => {
       assert.equal(q.state, 'PENDING');
       assert.equal((await t.api.request(q.id)).state, 'PENDING', 'no worker, no outcome');
     }
+    // The order's first request is not due for an hour; the two after it are due now.
+    await rescheduleJob(queuedInOrder[0].id, new Date(Date.now() + 3600_000));
     const read = await t.api.order(inProduction.id);
     assert.equal(read.comment, 'untouched');
     assert.equal(read.version, inProduction.version);
@@ -71,6 +88,16 @@ describe('requests queued while no worker runs', () => {
     assert.equal(read.priority, inProduction.priority);
     assert.equal(read.state, 'OPENED');
     assert.equal(read.status, 4);
+  });
+
+  test("an order's later requests wait while its first one is not due, though they are", async () => {
+    // Sentinel: requests queued after them, on another order, are settled by now.
+    await Promise.all(queuedGuarded.map((q) => t.api.settled(q.id, 30_000)));
+    for (const q of queuedInOrder) assert.equal((await t.api.request(q.id)).state, 'PENDING', `request ${q.id} waits`);
+    const read = await t.api.order(ordered.id);
+    assert.equal(read.comment, 'start');
+    assert.equal(read.state, 'OPENED');
+    await rescheduleJob(queuedInOrder[0].id, new Date());
   });
 
   test("one order's requests are applied in the order they were made", async () => {

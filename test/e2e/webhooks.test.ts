@@ -368,21 +368,39 @@ describe('webhooks', () => {
     assert.deepEqual(log.map((d) => d.statusCode).reverse(), [429, 200]);
   });
 
-  it('disables a webhook whose endpoint answers 410 Gone', async () => {
+  it('disables a webhook whose endpoint answers 410 Gone, and delivers nothing more to it', async () => {
     const t = await api.tenant();
     const rx = await receiver();
-    rx.respond = () => 410;
+    // Slow to answer, so that the order's next events are queued for this webhook while it is still enabled.
+    rx.respond = () => ({ status: 410, delayMs: 1000 });
     const w = await api.createWebhook(t, { endpoint: rx.url });
-    await api.createOrder(t);
+    // A second, enabled webhook of the same events: once it has received an event, the first would have too.
+    const sentinel = await receiver();
+    const ws = await api.createWebhook(t, { endpoint: sentinel.url });
+    const first = await api.createOrder(t);
+    await api.updateOrder(t, first.id, 'queued while enabled');
+    await api.updateOrder(t, first.id, 'queued while enabled, again');
     await pollUntil(async () => (await api.health(t, w.id)) === 'DISABLED', { timeoutMs: 30_000 });
-    const [listed] = await api.webhooks(t);
-    assert.equal(listed.enabled, false);
-    await api.createOrder(t);
+    const listed = (await api.webhooks(t)).find((x) => x.id === w.id);
+    assert.equal(listed?.enabled, false);
+    const later = await api.createOrder(t);
+
+    const is = (orderId: string, type: string) => (r: ReceivedWebhook) => r.status === 200 && r.body.header.type === type && r.body.body.id === orderId;
+    await sentinel.waitFor((all) => all.filter(is(first.id, 'order/updated')).length === 2 && all.some(is(later.id, 'order/created')), {
+      timeoutMs: 30_000,
+      message: 'the enabled webhook received every event',
+    });
+    assert.equal(sentinel.received.filter((r) => r.body.body.id === first.id).length, 3);
+    await pollUntil(async () => (await api.deliveries(t, ws.id)).length >= 4, { timeoutMs: 30_000, message: 'the sentinel deliveries are recorded' });
+    assert.deepEqual(
+      rx.received.map((r) => r.body.header.type),
+      ['order/created'],
+      'nothing reached the disabled webhook after its 410: neither events queued before, nor events after',
+    );
     const log = await api.deliveries(t, w.id);
     assert.equal(log.length, 1);
     assert.equal(log[0].statusCode, 410);
     assert.match(log[0].error, /410 Gone/);
-    assert.equal(rx.received.length, 1);
 
     // Enabled again, it receives new events.
     rx.respond = () => 200;

@@ -10,6 +10,8 @@ import { isWholeOrder, updateFulfillerOrders, type OrderStatusRow } from '../../
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
+import { JSONScalar } from '../scalars.ts';
+import { readFeed } from '../../webhooks/event-feed.ts';
 
 /** The Order fields `fulfillerOrderStatus` fills: a bulk update that selects only these loads no whole orders. */
 const STATUS_FIELDS: ReadonlySet<string> = new Set([
@@ -76,6 +78,7 @@ export function fulfillerOrder({ row, lines }: OrderRecord): Order {
 }
 
 export const fulfillerResolvers: Resolvers = {
+  JSON: JSONScalar,
   Query: {
     viewer,
     core: () => ({}) as never,
@@ -95,6 +98,8 @@ export const fulfillerResolvers: Resolvers = {
         })
       ).map(fulfillerOrder),
     order: async (_, { id }, { ctx }) => fulfillerOrder(await getFulfillerOrder(ctx, id)),
+    events: async (_, args, { ctx }) =>
+      (await readFeed(ctx, 'order-it.order-manager.view', { after: args.after, size: args.limit, sizeField: 'limit' })).edges.map((e) => e.node),
   },
   CoreMutation: {
     updateOrders: async (_, { orders }, { ctx }, info) => {

@@ -9,7 +9,7 @@ import { selectsOnly } from '../fulfiller/selected-fields.ts';
 /** A connection's fields other than `totalCount`: selecting only these spares the count. */
 const WITHOUT_TOTAL = new Set(['edges', 'pageInfo', '__typename']);
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
-import { webhookQueries, webhookMutations, webhookTypes } from './webhook-resolvers.ts';
+import { webhookQueries, webhookMutations } from './webhook-resolvers.ts';
 
 export const ordersResolvers: Resolvers = {
   DateTime,
@@ -32,5 +32,4 @@ export const ordersResolvers: Resolvers = {
   Order: {
     events: (order, _, { ctx }) => orderHistory(ctx, order.id) as never,
   },
-  ...webhookTypes,
 };

@@ -1,11 +1,13 @@
 /** Webhook management resolvers: translate arguments, call one domain function (src/webhooks/). */
-import type { MutationResolvers, QueryResolvers, Resolvers } from './schema-types.ts';
+import type { MutationResolvers, QueryResolvers } from './schema-types.ts';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../../webhooks/webhook-subscriptions.ts';
 import { listDeliveries, retryDelivery } from '../../webhooks/webhook-deliveries.ts';
+import { readFeed } from '../../webhooks/event-feed.ts';
 
-export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliveries'> = {
+export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliveries' | 'events'> = {
   webhooks: (_, args, { ctx }) => listWebhooks(ctx, args),
   webhookDeliveries: (_, args, { ctx }) => listDeliveries(ctx, args),
+  events: (_, args, { ctx }) => readFeed(ctx, 'view_orders', { after: args.after, size: args.first, sizeField: 'first', types: args.types }),
 };
 
 export const webhookMutations: Pick<MutationResolvers, 'webhookCreate' | 'webhookUpdate' | 'webhookDelete' | 'webhookDeliveryRetry'> = {
@@ -14,5 +16,3 @@ export const webhookMutations: Pick<MutationResolvers, 'webhookCreate' | 'webhoo
   webhookDelete: (_, { id }, { ctx }) => deleteWebhook(ctx, id),
   webhookDeliveryRetry: (_, { id }, { ctx }) => retryDelivery(ctx, id),
 };
-
-export const webhookTypes: Pick<Resolvers, never> = {};

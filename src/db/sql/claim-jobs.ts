@@ -7,8 +7,9 @@
  * What may be claimed (the scheduling rule, docs/architecture.md "Jobs"):
  * - a job of one of the lane's kinds that is due and not leased;
  * - whose `queue_key` has no older queued job (jobs of one key run one at a time, oldest first);
- * - while its group has fewer than `perGroup` jobs in flight (leased), or fewer than one while the group has a
- *   job waiting to retry (a failing webhook probes with one delivery at a time instead of holding lanes);
+ * - while its group has fewer than `perGroup` jobs in flight (leased), or fewer than one while half as many of its
+ *   jobs wait to retry (a failing webhook probes with one delivery at a time instead of holding lanes; an
+ *   occasional 503 of a healthy one does not throttle it);
  * - while its organization has fewer than `perOrganization` jobs in flight.
  * The caps count the leases already held and the jobs claimed in this same statement (ranked per group, then per
  * organization, in `run_at, id` order). Groups and organizations at their cap are skipped before the candidates'
@@ -37,6 +38,11 @@ export interface ClaimLimits {
   perOrganization: number;
 }
 
+/** A group with this many jobs waiting to retry is failing: half its cap (at least one). */
+export function failingAfter(perGroup: number): number {
+  return Math.max(1, Math.ceil(perGroup / 2));
+}
+
 /** Candidates looked at per claim, per job claimed: the caps may drop some of them. */
 const CANDIDATES_PER_SLOT = 4;
 
@@ -52,7 +58,8 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
       SELECT group_key, organization_id FROM jobs WHERE state = 'queued' AND locked_until >= ${nowIso}
     ),
     failing AS MATERIALIZED (
-      SELECT DISTINCT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL
+      SELECT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL
+      GROUP BY group_key HAVING count(*) >= ${failingAfter(c.perGroup)}
     ),
     group_load AS MATERIALIZED (
       SELECT group_key, count(*) AS n,

@@ -1,0 +1,51 @@
+/**
+ * What a merchant patch changes on an order, as a pure function: the history entry's `{field: {from, to}}`, the
+ * columns to set, and the new lines when they differ. `applyPatch` (order-changes.ts) writes what it returns.
+ */
+import type { Updateable } from 'kysely';
+import type { OrderTable } from '../db/tables.ts';
+import type { FieldChanges } from './order-history.ts';
+import type { LineFields, OrderPatch } from './order-input.ts';
+import { FIELD_COLUMNS, lineView, type LineRow, type OrderRow } from './order-record.ts';
+
+/** Equal as stored: undefined and null alike, objects by their JSON. */
+export const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export interface PatchDiff {
+  changes: FieldChanges;
+  set: Updateable<OrderTable>;
+  /** The lines that replace the current ones; undefined when the patch leaves them as they are. */
+  lines?: LineFields[];
+}
+
+/**
+ * Compares `patch` with the order: scalar fields by value, `delivery` merged into the current one (null clears
+ * it), `lines` as a whole list (`currentLines` must be given when the patch has lines). Nothing differs: no changes.
+ */
+export function diffPatch(row: OrderRow, currentLines: readonly LineRow[] | undefined, patch: OrderPatch): PatchDiff {
+  const changes: FieldChanges = {};
+  const set: Updateable<OrderTable> = {};
+  for (const [field, value] of Object.entries(patch.fields)) {
+    const column = FIELD_COLUMNS[field as keyof typeof FIELD_COLUMNS];
+    if (!sameValue(row[column], value)) {
+      changes[field] = { from: row[column], to: value };
+      (set as Record<string, unknown>)[column] = value;
+    }
+  }
+  if (patch.delivery !== undefined) {
+    const current = row.delivery ? JSON.parse(row.delivery) : null;
+    const next = patch.delivery === null ? null : { ...(current ?? {}), ...patch.delivery };
+    if (!sameValue(current, next)) {
+      changes.delivery = { from: current, to: next };
+      set.delivery = next === null ? null : JSON.stringify(next);
+    }
+  }
+  if (!patch.lines) return { changes, set };
+  const current = (currentLines ?? []).map((l) => {
+    const { id: _id, status: _status, ...fields } = lineView(l);
+    return fields;
+  });
+  if (sameValue(current, patch.lines)) return { changes, set };
+  changes.lines = { from: current, to: patch.lines };
+  return { changes, set, lines: patch.lines };
+}
