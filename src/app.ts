@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
 import { openApp, type App } from './open-app.ts';
 import { TokenService } from './auth/token-service.ts';
 import { oauthRoutes } from './auth/oauth-routes.ts';
+import { meRoute } from './auth/me-route.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { mountMetrics } from './metrics/http-metrics.ts';
 import { graphiqlRoutes } from './http/graphiql-routes.ts';
@@ -48,18 +49,19 @@ export async function startApp(
   let workers: Workers | undefined;
   try {
     await signal.start();
+    // One log for the server, the workers and the domain (services.log): webhook failures, rejected requests.
+    const log = opts.logger === false ? undefined : pino({ level: config.logLevel, ...LOG_REDACTION });
+    services.log = log;
     if (opts.http) {
-      tokens = new TokenService(db, config.tokenTtlSeconds);
+      tokens = new TokenService(db, config.tokenTtlSeconds, log);
       await tokens.start();
-      server = await buildServer(config, services, tokens, opts.logger ?? true);
-      await server.listen({ port: config.port, host: config.host });
+      server = await buildServer(config, services, tokens, log);
+      await server.listen({ port: config.port, host: config.host, listenTextResolver: howToReach });
     }
     if (opts.workers) {
-      // Without an HTTP server (`ordergraph worker`) job failures still need a log.
-      const log = server?.log ?? pino({ level: config.logLevel, ...LOG_REDACTION });
       await scheduleRetention(services);
       workers = startWorkers(services, signal, jobHandlers(config), {
-        log,
+        log: log ?? pino({ level: config.logLevel, ...LOG_REDACTION }),
         leaseMs: config.jobLeaseMs,
         fairness: { perWebhook: config.webhookMaxInFlight, perOrganization: config.webhookMaxInFlightPerOrganization },
       });
@@ -87,9 +89,15 @@ export async function startApp(
   };
 }
 
-export async function buildServer(config: Config, services: Services, tokens: TokenService, logger: boolean): Promise<FastifyInstance> {
-  const server = Fastify({
-    logger: logger ? { level: config.logLevel, ...LOG_REDACTION } : false,
+/** The first line a server logs: where to reach each part of it. */
+export function howToReach(base: string): string {
+  return `Ordergraph listening on ${base}: Orders API ${base}/graphql, Fulfiller API ${base}/fulfiller/graphql, GraphiQL ${base}/graphiql, dashboard ${base}/dashboard, metrics ${base}/metrics`;
+}
+
+export async function buildServer(config: Config, services: Services, tokens: TokenService, log: Logger | undefined): Promise<FastifyInstance> {
+  const server: FastifyInstance = Fastify({
+    // No instance: Fastify logs nothing.
+    loggerInstance: log as FastifyBaseLogger | undefined,
     bodyLimit: config.bodyLimitBytes,
     // A caller's X-Request-Id is kept when it is a sane token (it ends up in history rows), else replaced.
     requestIdHeader: false,
@@ -101,7 +109,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
     // One line per request at debug level instead of two at info: request logs cost real throughput.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  if (logger && ['debug', 'trace'].includes(config.logLevel)) {
+  if (log?.isLevelEnabled('debug')) {
     server.addHook('onResponse', (request, reply, done) => {
       request.log.debug({ method: request.method, url: withoutQuery(request.url), statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request');
       done();
@@ -111,6 +119,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   await server.register(errorHandling);
   await server.register(healthRoutes, { db: services.db });
   await server.register(oauthRoutes, { db: services.db, tokens, issuer: config.issuer });
+  await server.register(meRoute, { tokens });
   await server.register(idempotencyPlugin, { db: services.db });
   // One limiter for both dialects: a token's budget is shared between them.
   const rateLimiter = config.rateLimit ? new RateLimiter(parseRateLimit(config.rateLimit)) : undefined;

@@ -3,6 +3,7 @@
  * job signal). `withTransaction` hands out the same context bound to one database transaction.
  */
 import type { Transaction } from 'kysely';
+import type { BaseLogger } from 'pino';
 import type { Db } from './db/database.ts';
 import type { Database } from './db/tables.ts';
 
@@ -25,6 +26,8 @@ export interface Services {
   webhookAllowPrivate: boolean;
   /** Webhook retry timing (config `webhookRetryBaseMs`/`webhookRetryWindowMs`); defaults 5 s and 24 h. */
   webhookRetry?: { baseMs: number; windowMs: number };
+  /** The process's log (serve and worker); absent in one-shot CLI commands. warn/error = an operator should act. */
+  log?: BaseLogger;
 }
 
 export interface Ctx {

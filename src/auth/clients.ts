@@ -4,7 +4,7 @@ import { badInput, notFound } from '../errors/domain-error.ts';
 import type { Executor } from '../db/database.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { generateSecret, hashSecret } from './client-secrets.ts';
-import { isScope, parseScopes } from './scopes.ts';
+import { isScope, parseScopes, SCOPES } from './scopes.ts';
 import { isoNow } from '../clock.ts';
 
 export interface Client {
@@ -27,6 +27,34 @@ export interface CreatedClient {
   access: string[];
 }
 
+/** The scopes of a space-separated list, every one known; the error lists the valid ones. */
+function checkScopes(value: string): string[] {
+  const scopes = parseScopes(value);
+  if (scopes.length === 0) throw badInput('scopes', 'must list at least one scope');
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (unknown.length) throw badInput('scopes', `contains unknown scope(s): ${unknown.join(', ')}; valid scopes: ${SCOPES.join(' ')}`);
+  return scopes;
+}
+
+/** Existing organizations other than the client's own, without duplicates. */
+async function checkAccess(db: Executor, ownOrgId: string, ids: string[]): Promise<string[]> {
+  const access = [...new Set(ids.filter((id) => id && id !== ownOrgId))];
+  for (const id of access) if (!(await findOrganization(db, id))) throw notFound('organization', id);
+  return access;
+}
+
+/** Changes a client's scopes and/or the organizations it may access; tokens already issued keep theirs until they expire. */
+export async function updateClient(db: Executor, clientId: string, input: { scopes?: string; access?: string[] }): Promise<Client> {
+  const client = await findClient(db, clientId);
+  if (!client) throw notFound('client', clientId);
+  const set: { scopes?: string; access?: string } = {};
+  if (input.scopes !== undefined) set.scopes = checkScopes(input.scopes).join(' ');
+  if (input.access !== undefined) set.access = JSON.stringify(await checkAccess(db, client.organizationId, input.access));
+  if (Object.keys(set).length === 0) throw badInput('scopes', 'or `access` must be given: nothing to change');
+  await db.updateTable('clients').set(set).where('id', '=', clientId).execute();
+  return (await findClient(db, clientId))!;
+}
+
 export async function createClient(
   db: Executor,
   input: { organizationId: string; name: string; scopes: string; access?: string[] },
@@ -34,12 +62,8 @@ export async function createClient(
   if (!input.name?.trim()) throw badInput('name', 'must not be empty');
   const org = await findOrganization(db, input.organizationId);
   if (!org) throw notFound('organization', input.organizationId);
-  const scopes = parseScopes(input.scopes ?? '');
-  if (scopes.length === 0) throw badInput('scopes', 'must list at least one scope');
-  const unknown = scopes.filter((s) => !isScope(s));
-  if (unknown.length) throw badInput('scopes', `contains unknown scope(s): ${unknown.join(', ')}`);
-  const access = [...new Set((input.access ?? []).filter((id) => id && id !== org.id))];
-  for (const id of access) if (!(await findOrganization(db, id))) throw notFound('organization', id);
+  const scopes = checkScopes(input.scopes ?? '');
+  const access = await checkAccess(db, org.id, input.access ?? []);
 
   const clientId = `og_${randomBytes(12).toString('hex')}`;
   const secret = generateSecret();

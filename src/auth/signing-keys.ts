@@ -1,6 +1,8 @@
 /**
  * JWT signing keys: generated on first start, persisted, rotatable. The newest live key signs; every live key
- * is published in the JWKS and accepted by the verifier, so tokens signed before a rotation keep working.
+ * is published in the JWKS and accepted by the verifier. A key records how long the tokens it signed stay valid
+ * (`signed_until`, moved ahead by the signer before it hands out a token that outlives it), and a key that no
+ * longer signs is retired only once that moment, plus clock skew, has passed: rotating keeps every live token.
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
@@ -8,6 +10,8 @@ import type { Executor } from '../db/database.ts';
 import { isoNow } from '../clock.ts';
 
 export const SIGNING_ALG = 'ES256';
+/** Clocks of the nodes (and of the clients checking `exp`) may differ this much. */
+export const CLOCK_SKEW_MS = 60_000;
 
 export interface SigningKey {
   kid: string;
@@ -15,9 +19,11 @@ export interface SigningKey {
   signingKey: KeyObject;
   publicKey: CryptoKey;
   publicJwk: JWK;
+  /** Epoch ms until which tokens signed with it may be valid, as stored (0: none signed yet). */
+  signedUntil: number;
 }
 
-async function generateKey(db: Executor): Promise<void> {
+async function generateKey(db: Executor): Promise<string> {
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
   const kid = randomUUID();
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' };
@@ -30,40 +36,68 @@ async function generateKey(db: Executor): Promise<void> {
       public_jwk: JSON.stringify(publicJwk),
       created_at: isoNow(),
       retired_at: null,
+      signed_until: null,
     })
     .execute();
+  return kid;
 }
 
-/** Live keys, newest first; creates the first one on an empty database. */
+/** Which live keys may go: every one but the newest whose tokens (plus skew) have all expired. Pure, for tests. */
+export function retirableKeys(live: readonly { kid: string; signedUntil: number }[], now: number): string[] {
+  return live.slice(1).filter((k) => k.signedUntil + CLOCK_SKEW_MS < now).map((k) => k.kid);
+}
+
+const liveRows = (db: Executor) =>
+  db.selectFrom('signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('kid').execute();
+
+const signedUntilOf = (value: string | null) => (value ? Date.parse(value) : 0);
+
+/** Retires the keys `retirableKeys` names; returns the kids retired. */
+async function retireExpired(db: Executor, rows: { kid: string; signed_until: string | null }[]): Promise<string[]> {
+  const retire = retirableKeys(rows.map((r) => ({ kid: r.kid, signedUntil: signedUntilOf(r.signed_until) })), Date.now());
+  if (retire.length) await db.updateTable('signing_keys').set({ retired_at: isoNow() }).where('kid', 'in', retire).where('retired_at', 'is', null).execute();
+  return retire;
+}
+
+/** Live keys, newest first, after retiring those whose tokens have all expired; creates the first key on an empty database. */
 export async function loadSigningKeys(db: Executor): Promise<SigningKey[]> {
-  const read = () =>
-    db.selectFrom('signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').execute();
-  let rows = await read();
+  let rows = await liveRows(db);
   if (rows.length === 0) {
     await generateKey(db);
-    rows = await read();
+    rows = await liveRows(db);
   }
+  const retired = new Set(await retireExpired(db, rows));
   return Promise.all(
-    rows.map(async (r) => ({
-      kid: r.kid,
-      signingKey: createPrivateKey({ key: JSON.parse(r.private_jwk), format: 'jwk' }),
-      publicKey: (await importJWK(JSON.parse(r.public_jwk), r.alg)) as CryptoKey,
-      publicJwk: JSON.parse(r.public_jwk) as JWK,
-    })),
+    rows
+      .filter((r) => !retired.has(r.kid))
+      .map(async (r) => ({
+        kid: r.kid,
+        signingKey: createPrivateKey({ key: JSON.parse(r.private_jwk), format: 'jwk' }),
+        publicKey: (await importJWK(JSON.parse(r.public_jwk), r.alg)) as CryptoKey,
+        publicJwk: JSON.parse(r.public_jwk) as JWK,
+        signedUntil: signedUntilOf(r.signed_until),
+      })),
   );
 }
 
 /**
- * Adds a new signing key and retires keys older than the previous one, so at most two are live: tokens signed
- * with the previous key stay valid until they expire.
+ * Records that tokens signed with `kid` may be valid until `until` (epoch ms); never moves the mark back. Awaited
+ * before such a token is handed out, so a rotation on another node never retires a key under a live token.
  */
-export async function rotateSigningKeys(db: Executor): Promise<string> {
-  const before = await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).orderBy('created_at', 'desc').execute();
-  await generateKey(db);
-  const retire = before.slice(1).map((r) => r.kid);
-  if (retire.length) {
-    await db.updateTable('signing_keys').set({ retired_at: isoNow() }).where('kid', 'in', retire).execute();
-  }
-  const newest = await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
-  return newest.kid;
+export async function extendSignedUntil(db: Executor, kid: string, until: number): Promise<void> {
+  const iso = new Date(until).toISOString();
+  await db
+    .updateTable('signing_keys')
+    .set({ signed_until: iso })
+    .where('kid', '=', kid)
+    .where((eb) => eb.or([eb('signed_until', 'is', null), eb('signed_until', '<', iso)]))
+    .execute();
+}
+
+/** Adds a new signing key and retires the old keys whose tokens have all expired; the others stay until theirs have. */
+export async function rotateSigningKeys(db: Executor): Promise<{ kid: string; kept: string[]; retired: string[] }> {
+  const kid = await generateKey(db);
+  const rows = await liveRows(db);
+  const retired = await retireExpired(db, rows);
+  return { kid, kept: rows.map((r) => r.kid).filter((k) => k !== kid && !retired.includes(k)), retired };
 }

@@ -8,12 +8,15 @@ import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { signEs256 } from './jwt-signer.ts';
 import type { Db } from '../db/database.ts';
 import type { Actor } from '../context.ts';
-import { loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
+import { extendSignedUntil, loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
 import { isoNow } from '../clock.ts';
+import type { BaseLogger } from 'pino';
 
 export const AUDIENCE = 'ordergraph';
 const POLL_MS = 500;
 const CACHE_MAX = 50_000;
+/** How far past a token's expiry a key's `signed_until` is moved: one write per key every few minutes. */
+const SIGNED_UNTIL_MARGIN_S = 300;
 
 export interface AccessClaims {
   jti: string;
@@ -42,23 +45,36 @@ export class TokenService {
   private lastClientRevocationSeen = '';
   private timer: NodeJS.Timeout | undefined;
   private lastKeyReload = 0;
+  private readonly extending = new Map<string, Promise<void>>();
   // The last token found in the cache: a client sends the same one on every request, and hashing a fresh
   // 700-character string for the Map lookup was most of a cached verification.
   private recentToken = '';
   private recentEntry: Cached | undefined;
 
+  /** Set while the database polls fail, so that an outage is logged once, not twice a second. */
+  private pollFailing = false;
+
   constructor(
     private readonly db: Db,
     private readonly ttlSeconds: number,
+    private readonly log?: BaseLogger,
   ) {}
 
   async start(): Promise<void> {
     this.keys = await loadSigningKeys(this.db.kysely);
     await this.pollRevocations();
     this.timer = setInterval(() => {
-      // A failed poll is retried on the next tick.
-      this.pollRevocations().catch(() => {});
-      this.pollSigningKeys().catch(() => {});
+      // A failed poll is retried on the next tick; meanwhile revocations made elsewhere are not seen here.
+      Promise.all([this.pollRevocations(), this.pollSigningKeys()]).then(
+        () => {
+          if (this.pollFailing) this.log?.warn('token service: database polls work again');
+          this.pollFailing = false;
+        },
+        (err) => {
+          if (!this.pollFailing) this.log?.error({ err }, 'token service: cannot poll revocations and signing keys from the database');
+          this.pollFailing = true;
+        },
+      );
     }, POLL_MS);
     this.timer.unref();
   }
@@ -74,6 +90,7 @@ export class TokenService {
   async issue(input: { clientId: string; organizationId: string; organizationIds: string[]; scopes: string[]; issuer: string }): Promise<{ token: string; expiresIn: number }> {
     const key = this.keys[0];
     const iat = Math.floor(Date.now() / 1000);
+    if (key.signedUntil < (iat + this.ttlSeconds) * 1000) await this.extendKeyUse(key);
     const token = signEs256(
       { alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid },
       {
@@ -91,6 +108,24 @@ export class TokenService {
       key.signingKey,
     );
     return { token, expiresIn: this.ttlSeconds };
+  }
+
+  /**
+   * Moves the signing key's `signed_until` past the tokens about to be signed, by a margin so that this costs one
+   * database write every few minutes, not one per token; concurrent callers share the write.
+   */
+  private extendKeyUse(key: SigningKey): Promise<void> {
+    let pending = this.extending.get(key.kid);
+    if (!pending) {
+      const until = Date.now() + (this.ttlSeconds + SIGNED_UNTIL_MARGIN_S) * 1000;
+      pending = extendSignedUntil(this.db.kysely, key.kid, until)
+        .then(() => {
+          key.signedUntil = Math.max(key.signedUntil, until);
+        })
+        .finally(() => this.extending.delete(key.kid));
+      this.extending.set(key.kid, pending);
+    }
+    return pending;
   }
 
   /** The actor of a valid, live token; undefined for anything else (bad, expired, revoked). */

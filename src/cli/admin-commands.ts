@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openApp, type App } from '../open-app.ts';
 import { registerOrgCommands } from './org-commands.ts';
-import { createClient, listClients, revokeClient } from '../auth/clients.ts';
 import { rotateSigningKeys } from '../auth/signing-keys.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
+import { demoFile, existingDemo, retireDemo } from '../demo/existing-demo.ts';
 
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(loadConfig());
@@ -31,77 +31,35 @@ export function registerAdminCommands(program: Command): void {
 
   registerOrgCommands(program);
 
-  const client = program.command('client').description('manage OAuth clients');
-  client
-    .command('create')
-    .description('create an OAuth client; the secret is shown once')
-    .requiredOption('--org <id>', 'the organization the client belongs to')
-    .requiredOption('--name <name>', 'display name')
-    .requiredOption('--scopes <scopes>', 'space-separated scopes')
-    .option('--access <ids>', 'comma-separated organizations the client may act on besides its own')
-    .option('--json', 'machine-readable output')
-    .action((o: { org: string; name: string; scopes: string; access?: string; json?: boolean }) =>
-      withApp(async (app) => {
-        const c = await createClient(app.db.kysely, {
-          organizationId: o.org,
-          name: o.name,
-          scopes: o.scopes,
-          access: o.access ? o.access.split(',').map((s) => s.trim()).filter(Boolean) : [],
-        });
-        const out = { client_id: c.client_id, client_secret: c.client_secret, org_id: c.org_id, scopes: c.scopes, access: c.access };
-        print(o.json, out, `client_id:     ${c.client_id}\nclient_secret: ${c.client_secret}   (shown once)\nscopes:        ${c.scopes.join(' ')}`);
-      }),
-    );
-  client
-    .command('list')
-    .description('list OAuth clients')
-    .option('--org <id>', 'only this organization\'s clients')
-    .option('--json', 'machine-readable output')
-    .action((o: { org?: string; json?: boolean }) =>
-      withApp(async (app) => {
-        const rows = (await listClients(app.db.kysely, o.org)).map((c) => ({
-          client_id: c.clientId,
-          org_id: c.organizationId,
-          name: c.name,
-          scopes: c.scopes,
-          access: c.access,
-          revoked: c.revoked,
-        }));
-        print(o.json, rows, rows.map((c) => `${c.client_id}  ${c.org_id}  ${c.revoked ? 'REVOKED ' : ''}${c.name}  [${c.scopes.join(' ')}]`).join('\n') || '(no clients)');
-      }),
-    );
-  client
-    .command('revoke')
-    .description('revoke a client: its tokens stop working within a second')
-    .argument('<client_id>')
-    .option('--json', 'machine-readable output')
-    .action((clientId: string, o: { json?: boolean }) =>
-      withApp(async (app) => {
-        const revoked = await revokeClient(app.db.kysely, clientId);
-        if (!revoked) throw new Error(`no live client ${clientId}`);
-        print(o.json, { client_id: clientId, revoked: true }, `client ${clientId} revoked`);
-      }),
-    );
-
   program
     .command('keys')
     .description('manage JWT signing keys')
     .command('rotate')
-    .description('add a new signing key; the previous one stays valid for tokens already issued')
+    .description('add a new signing key; older keys stay valid until the last token they signed has expired')
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) =>
       withApp(async (app) => {
-        const kid = await rotateSigningKeys(app.db.kysely);
-        print(o.json, { kid }, `new signing key ${kid}`);
+        const r = await rotateSigningKeys(app.db.kysely);
+        const kept = r.kept.length ? `; kept until their tokens expire: ${r.kept.join(', ')}` : '';
+        const retired = r.retired.length ? `; retired: ${r.retired.join(', ')}` : '';
+        print(o.json, r, `new signing key ${r.kid}${kept}${retired}`);
       }),
     );
 
   program
     .command('demo')
-    .description('seed a demo merchant, supplier, clients and orders; writes DATA_DIR/demo.json')
+    .description('seed a demo merchant, supplier, clients and orders (DATA_DIR/demo.json); prints the existing demo if there is one')
+    .option('--reset', 'revoke the existing demo\'s clients and seed a new demo')
     .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) =>
+    .action((o: { json?: boolean; reset?: boolean }) =>
       withApp(async (app) => {
+        const db = app.db.kysely;
+        const existing = await existingDemo(db, app.config.dataDir);
+        if (existing && !o.reset) {
+          print(o.json, existing, `${JSON.stringify(existing, null, 2)}\n(the existing demo, from ${demoFile(app.config.dataDir)}; --reset starts a new one)`);
+          return;
+        }
+        if (existing) await retireDemo(db, existing);
         const demo = await seedDemo(app.services, app.config.dataDir);
         print(o.json, demo, JSON.stringify(demo, null, 2));
       }),

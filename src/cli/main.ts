@@ -1,14 +1,23 @@
 /** The `ordergraph` CLI (SPEC §1): flags parsed here, the work done by the modules `app.ts` composes. */
-import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config.ts';
 import { isDomainError } from '../errors/domain-error.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerClientCommands } from './client-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** Under --json, errors too are JSON (on stdout, where scripts read the result), with a non-zero exit. */
+const json = process.argv.includes('--json');
 
 const program = new Command()
   .name('ordergraph')
   .description('Ordergraph: self-hosted order management over OAuth 2.0 and GraphQL')
-  .showHelpAfterError();
+  .version(version, '--version', 'print the version')
+  .showHelpAfterError(!json)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) });
 
 program
   .command('serve')
@@ -29,12 +38,21 @@ program
   });
 
 registerAdminCommands(program);
+registerClientCommands(program);
 registerUserCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const message = isDomainError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
-  process.stderr.write(`ordergraph: ${message}\n`);
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, successfully; a usage error was already printed unless --json.
+    if (e.exitCode === 0) process.exit(0);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'BAD_USER_INPUT', message: e.message.replace(/^error: /, '') } })}\n`);
+    process.exit(e.exitCode || 1);
+  }
+  const code = isDomainError(e) ? e.code : 'ERROR';
+  const message = e instanceof Error ? e.message : String(e);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else process.stderr.write(`ordergraph: ${isDomainError(e) ? `${code}: ` : ''}${message}\n`);
   process.exit(1);
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { embeddedDatabaseFile } from '../db/database.ts';
 import { startApp } from '../app.ts';
 import { openApp, type App } from '../open-app.ts';
-import { seedDemoIfFirstStart } from '../demo/seed-demo.ts';
+import { seedDemoIfFirstStart, type Demo } from '../demo/seed-demo.ts';
 
 function stopOnSignals(app: App): void {
   let stopping = false;
@@ -36,20 +36,22 @@ const WEBHOOK_TOUR_HINT =
 
 export async function serveCommand(config: Config, opts: { workers: boolean }): Promise<void> {
   const workers = opts.workers && config.workers;
+  let demo: Demo | undefined;
   if (demoSeedsNow(config)) {
     const setup = await openApp(config);
-    const demo = await seedDemoIfFirstStart(setup.services, config.dataDir);
+    demo = await seedDemoIfFirstStart(setup.services, config.dataDir);
     await setup.close();
-    if (demo) {
-      process.stdout.write(
-        `\nOrdergraph demo seeded (also in ${config.dataDir}/demo.json):\n${JSON.stringify(demo, null, 2)}\n\n` +
-          (config.webhookAllowPrivate ? '' : `${WEBHOOK_TOUR_HINT}\n`),
-      );
-    }
   }
+  // The server's first log line says where to reach it (app.ts `howToReach`); the demo's credentials follow.
   const app = await startApp(config, { http: true, workers });
   stopOnSignals(app);
   process.stdout.write(`ordergraph listening on http://${config.host}:${config.port} (${app.db.kind}: ${app.db.location})\n`);
+  if (demo) {
+    process.stdout.write(
+      `\nOrdergraph demo seeded (also in ${config.dataDir}/demo.json):\n${JSON.stringify(demo, null, 2)}\n\n` +
+        (config.webhookAllowPrivate ? '' : `${WEBHOOK_TOUR_HINT}\n`),
+    );
+  }
 }
 
 export async function workerCommand(config: Config): Promise<void> {

@@ -6,10 +6,12 @@ import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
 import * as deliveryOrders from './migrations/006-delivery-orders.ts';
+import * as eventFeed from './migrations/008-event-feed.ts';
 import * as supplierConnections from './migrations/005-supplier-connections.ts';
 import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
 import * as jobGroups from './migrations/011-job-groups.ts';
+import * as signingKeyUse from './migrations/012-signing-key-use.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -19,10 +21,12 @@ function migrations(db: Db): Record<string, Migration> {
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
     '006-delivery-orders': { up: (k) => deliveryOrders.up(k, db.kind) },
+    '008-event-feed': { up: (k) => eventFeed.up(k, db.kind) },
     '005-supplier-connections': { up: (k) => supplierConnections.up(k) },
     '009-users-sessions': { up: (k) => usersSessions.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
     '011-job-groups': { up: (k) => jobGroups.up(k) },
+    '012-signing-key-use': { up: (k) => signingKeyUse.up(k) },
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
   };
 }

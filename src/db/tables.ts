@@ -39,6 +39,8 @@ export interface SigningKeyTable {
   public_jwk: string;
   created_at: string;
   retired_at: string | null;
+  /** When the last token this key signed (or may sign before the next extension) expires; null: none yet. */
+  signed_until: string | null;
 }
 
 export interface RevokedTokenTable {
@@ -173,9 +175,22 @@ export interface OutboxEventTable {
   organization_id: string;
   order_id: string | null;
   type: string;
-  /** JSON snapshot of the body at the time of the event. */
+  /**
+   * JSON snapshot of the body at the time of the event, for webhook deliveries; the JSON text `null` when no
+   * webhook subscribed (the feed reads bodies when it is polled, from `subject_id`).
+   */
   payload: string;
   created_at: string;
+  /** The id of the body's entity: the order for `order/*`, the request for `request/*`, … */
+  subject_id: string | null;
+  /** PostgreSQL: the place in the feed, assigned after COMMIT (null until then; absent on SQLite, where it is `id`). */
+  position?: number | null;
+}
+
+/** PostgreSQL: the last feed position handed out (one row). */
+export interface EventSequenceTable {
+  id: number;
+  last_position: number;
 }
 
 export interface IdempotencyKeyTable {
@@ -253,6 +268,7 @@ export interface Database {
   dispatchable_requests: DispatchableRequestTable;
   jobs: JobTable;
   outbox_events: OutboxEventTable;
+  event_sequence: EventSequenceTable;
   idempotency_keys: IdempotencyKeyTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;

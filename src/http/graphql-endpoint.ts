@@ -16,6 +16,7 @@ import { guardDocument } from './graphql-document-guard.ts';
 import { aliasLimitRule } from './graphql-alias-limit.ts';
 import { costLimitRule } from './graphql-cost-limit.ts';
 import { operationLabel } from '../metrics/http-metrics.ts';
+import { changeTargets } from './change-log.ts';
 
 /**
  * Nesting limit. The schemas themselves nest at most 6 deep; only introspection recurses (`__Type.fields.type...`),
@@ -24,6 +25,9 @@ import { operationLabel } from '../metrics/http-metrics.ts';
 export const MAX_QUERY_DEPTH = 15;
 /** Parser limit: bounds parse and validation work long before the body limit does. */
 export const MAX_TOKENS = 50_000;
+
+/** Levels at which the `change` info line is written (change-log.ts). */
+const CHANGE_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
 export interface GraphQLEndpointOptions {
   prefix: string;
@@ -39,6 +43,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** A POST's variables, taken out of the body before Mercurius sees them (see the preHandler below). */
     graphqlVariables?: Record<string, unknown>;
+    /** What a mutation targets, for its `change` log line (change-log.ts); undefined for queries. */
+    changeTargets?: string[];
   }
 }
 
@@ -96,11 +102,22 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         },
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
+      scope.graphql.addHook('onResolution', async (execution, context) => {
+        const request = context.reply.request;
+        if (request.changeTargets === undefined) return;
+        const codes = execution.errors?.map((e) => (e.extensions?.code as string | undefined) ?? 'ERROR');
+        request.log.info(
+          { clientId: request.actor?.clientId, operation: request.graphqlOperation, targets: request.changeTargets, ...(codes?.length ? { errors: codes } : {}) },
+          'change',
+        );
+      });
       scope.graphql.addHook('preExecution', async (_schema, document, context) => {
         const request = context.reply.request;
         const params = (request.method === 'GET' ? request.query : request.body) as { operationName?: string } | undefined;
         request.graphqlOperation = operationLabel(document, params?.operationName);
         const variables = request.graphqlVariables;
+        // Mutations come by POST only, so their variables are the ones taken out of the body.
+        if (CHANGE_LOG_LEVELS.has(request.log.level)) request.changeTargets = changeTargets(document, params?.operationName, variables);
         return variables === undefined ? undefined : { variables };
       });
     },

@@ -7,7 +7,7 @@ import { migrationsApplied } from '../db/migrate.ts';
 export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     try {
       await sql`select 1`.execute(opts.db.kysely);
       if (!(await migrationsApplied(opts.db))) return reply.code(503).send({ status: 'migrations pending' });
@@ -15,7 +15,8 @@ export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Prom
       const code = opts.db.writeHealth.recentFailure();
       if (code) return reply.code(503).send({ status: 'database cannot write', code });
       return { status: 'ready' };
-    } catch {
+    } catch (err) {
+      request.log.error({ err }, 'readyz: the database is unreachable');
       return reply.code(503).send({ status: 'database unreachable' });
     }
   });

@@ -92,7 +92,8 @@ export function orderView({ row, lines }: OrderRecord): OrderView {
     inventoryPolicy: row.inventory_policy,
     state: row.state,
     status: row.status,
-    statusName: statusName(row.status),
+    // Status 0 of a DRAFT order means "not sent to anyone yet", not "Unknown" (the fulfiller never sees DRAFTs).
+    statusName: row.state === 'DRAFT' && row.status === 0 ? 'Draft' : statusName(row.status),
     total: row.total,
     totalTaxInclusive: row.total_tax_inclusive,
     totalShipping: row.total_shipping,

@@ -98,12 +98,19 @@ export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPT
   const completedAt = isoNow();
   const settled = await settlePending.execute(tctx.tx, { id: row.id, state, message, completedAt });
   if (Number(settled.numAffectedRows) === 0) return; // settled by an earlier run of the same job
+  if (state === 'REJECTED') {
+    tctx.services.log?.warn(
+      { dispatchableRequestId: row.id, type: row.type, orderId: row.order_id, clientId: row.client_id, requestId: row.request_id, reason: message },
+      'request rejected',
+    );
+  }
   const view = requestView({ ...row, state, message, completed_at: completedAt });
   await emitEvents(tctx, [
     {
       type: state === 'ACCEPTED' ? 'request/accepted' : 'request/rejected',
       organizationId: row.organization_id,
       orderId: row.order_id,
+      subjectId: row.id,
       body: () => view,
     },
   ]);

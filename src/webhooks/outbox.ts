@@ -1,13 +1,13 @@
 /**
  * The transactional outbox: an event is written in the same transaction as the change that caused it, together
  * with one delivery job per subscribed webhook. Jobs of one (webhook, order) share a queue key, so an endpoint
- * receives one order's events in the order they happened. An event no enabled webhook subscribes to at that moment
- * is not stored: there is nobody to deliver it to, and a webhook only receives events from its creation on.
- * (The change itself is in the order's history, `order_events`, either way.)
+ * receives one order's events in the order they happened. Every event is stored, subscribed or not: the event
+ * feed (`event-feed.ts`) serves them to pollers without a webhook.
  */
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
-import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../db/prebuilt-statements.ts';
+import { BULK_ROWS, prebuilt, valuesRows } from '../db/prebuilt-statements.ts';
+import { runSql } from '../db/run-sql.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
 
@@ -33,10 +33,12 @@ export interface OutboxEvent {
   type: EventType;
   organizationId: string;
   orderId: string | null;
+  /** The id of the body's entity when it is not the order (a request's id for `request/*`, …). */
+  subjectId?: string;
   /**
-   * Builds the body as it is at the time of the event (an Order, a DeliveryOrder or a DispatchableRequest). Called only when a
-   * webhook subscribes to the event, before COMMIT; events of one change share one function, so the body is
-   * built once. It may read (an order's lines, when the change did not load them).
+   * Builds the body as it is at the time of the event (an Order, a DeliveryOrder or a DispatchableRequest). Called before COMMIT;
+   * events of one change share one function, so the body is built once. It may read (an order's lines, when the
+   * change did not load them).
    */
   body: () => unknown;
 }
@@ -114,25 +116,27 @@ async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
     ? [events[0].organizationId]
     : [...new Set(events.map((e) => e.organizationId))];
   const webhooks = await enabledWebhooks(tctx, orgs);
-  if (webhooks.length === 0) return;
   const subscribed = events.map((e) =>
-    webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
+    webhooks.length === 0
+      ? NOBODY
+      : webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
   );
-  const stored = events.filter((_, i) => subscribed[i].length > 0);
-  if (stored.length === 0) return;
-  const ids = await insertEvents(tctx, stored);
+  const ids = await insertEvents(tctx, events, subscribed);
   const jobs: NewJob[] = [];
-  let next = 0;
   events.forEach((e, i) => {
-    if (subscribed[i].length === 0) return;
-    const eventId = ids[next++];
-    for (const w of subscribed[i]) jobs.push(deliveryJob(w, eventId, e.orderId));
+    for (const w of subscribed[i]) jobs.push(deliveryJob(w, ids[i], e.orderId));
   });
-  await enqueueJobs(tctx, jobs);
+  if (jobs.length > 0) await enqueueJobs(tctx, jobs);
 }
 
-/** Inserts the events in emission order, in prebuilt chunks; returns their ids in the same order. */
-async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[]> {
+const NOBODY: EnabledWebhook[] = [];
+
+/**
+ * Inserts the events in emission order, in prebuilt chunks; returns their ids in the same order. Only an event
+ * some webhook subscribes to gets its body built and stored (the snapshot a delivery sends); the others store
+ * the JSON `null`, and the feed reads their body when it is polled.
+ */
+async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: EnabledWebhook[][]): Promise<number[]> {
   const now = isoNow();
   const kind = tctx.services.db.kind;
   const ids: number[] = [];
@@ -142,19 +146,31 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<number[
   for (let from = 0; from < events.length; from += BULK_ROWS) {
     const chunk = events.slice(from, from + BULK_ROWS);
     const text = prebuilt(kind, `outbox_events:${chunk.length}`, () =>
-      `INSERT INTO outbox_events (organization_id, order_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?)')} RETURNING id`,
+      `INSERT INTO outbox_events (organization_id, order_id, subject_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?, ?)')}` +
+      (kind === 'postgres' ? ' RETURNING id' : ''),
     );
     const params: unknown[] = [];
-    for (const e of chunk) {
-      if (lastPayload === undefined || e.body !== lastBody) {
-        lastBody = e.body;
-        lastPayload = JSON.stringify(await e.body());
+    for (let j = 0; j < chunk.length; j++) {
+      const e = chunk[j];
+      let payload = 'null';
+      if (subscribed[from + j].length > 0) {
+        if (lastPayload === undefined || e.body !== lastBody) {
+          lastBody = e.body;
+          lastPayload = JSON.stringify(await e.body());
+        }
+        payload = lastPayload;
       }
-      params.push(e.organizationId, e.orderId, e.type, lastPayload, now);
+      params.push(e.organizationId, e.orderId, e.subjectId ?? e.orderId, e.type, payload, now);
     }
-    const rows = await runPrebuilt<{ id: number }>(tctx.tx, text, params);
-    // RETURNING lists a multi-row insert's rows in VALUES order on SQLite and PostgreSQL (what both executors do).
-    for (const r of rows) ids.push(r.id);
+    const result = await runSql<{ id: number }>(tctx.tx, text, params);
+    if (kind === 'postgres') {
+      // RETURNING lists a multi-row insert's rows in VALUES order.
+      for (const r of result.rows) ids.push(r.id);
+    } else {
+      // SQLite gives the rows of one INSERT consecutive ids (one writer; AUTOINCREMENT), the last one reported.
+      const last = Number(result.insertId);
+      for (let k = chunk.length - 1; k >= 0; k--) ids.push(last - k);
+    }
   }
   return ids;
 }

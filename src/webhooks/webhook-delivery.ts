@@ -23,6 +23,9 @@ import { isoNow } from '../clock.ts';
 
 const USER_AGENT = 'Ordergraph-Webhooks/1.0';
 
+/** What a delivery reads of an outbox event. */
+export type DeliveredEvent = Pick<Selectable<OutboxEventTable>, 'id' | 'organization_id' | 'order_id' | 'type' | 'payload' | 'created_at'>;
+
 export interface WebhookMessage {
   messageId: string;
   body: string;
@@ -37,7 +40,7 @@ export function signingSecrets(webhook: WebhookRow, now: number = Date.now()): s
 }
 
 /** The signed request for one event: `{"header": {...}, "body": <the event's payload>}` and its headers. */
-export function buildMessage(webhook: WebhookRow, event: Selectable<OutboxEventTable>, now: number = Date.now()): WebhookMessage {
+export function buildMessage(webhook: WebhookRow, event: DeliveredEvent, now: number = Date.now()): WebhookMessage {
   const messageId = messageIdFor(webhook.id, event.id);
   const header = {
     organizationId: event.organization_id,
@@ -67,7 +70,7 @@ async function loadDelivery(
   db: Kysely<Database>,
   webhookId: string,
   eventId: number,
-): Promise<{ webhook?: WebhookRow; event?: Selectable<OutboxEventTable> }> {
+): Promise<{ webhook?: WebhookRow; event?: DeliveredEvent }> {
   const row = await db
     .selectFrom('webhooks as w')
     .leftJoin('outbox_events as e', (join) => join.on('e.id', '=', eventId))
@@ -132,6 +135,13 @@ export const webhookDeliveryHandler: JobHandler = {
         ? `${result.error}; given up after ${job.attempts} attempt(s) (retry it with webhookDeliveryRetry)`
         : result.error;
     deliverySeconds.observe({ outcome: result.ok ? 'success' : gone ? 'gone' : 'failure' }, result.durationMs / 1000);
+    if (!result.ok) {
+      // The endpoint's origin only: a path or query may carry the receiver's own secret.
+      const where = { webhookId: webhook.id, organizationId: webhook.organization_id, endpoint: new URL(webhook.endpoint).origin };
+      const what = { eventType: event.type, attempt: job.attempts, statusCode: result.statusCode, error, retryInMs: retryAfterMs ?? backoffMs };
+      const msg = gone ? 'webhook disabled: its endpoint answered 410 Gone' : givingUp ? 'webhook delivery given up' : 'webhook delivery failed';
+      ctx.services.log?.warn({ ...where, ...what }, msg);
+    }
 
     await withTransaction(ctx, async (tctx) => {
       await recordAttempt(tctx.tx, {

@@ -52,8 +52,8 @@ export function webhookView(row: WebhookRow): WebhookView {
   };
 }
 
-/** The organization new webhooks of this token belong to: the token's default one (its own, or the one it was narrowed to). */
-function homeOrganization(actor: Actor): string {
+/** The organization a token manages webhooks of and reads the feed of: the token's default one (its own, or the one it was narrowed to). */
+export function homeOrganization(actor: Actor): string {
   return actor.organizationId;
 }
 

@@ -104,15 +104,21 @@ describe('ordergraph demo --json', () => {
     assert.deepEqual(seen, opened);
   });
 
-  test('running the demo again seeds a second, independent demo', async () => {
-    const r = await server.cliResult(['demo', '--json']);
+  test('running the demo again prints the same demo; --reset starts a new one and revokes the old clients', async () => {
+    const again = await server.cliResult(['demo', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), demo);
+    const orgs = (await server.cli(['org', 'list', '--json']).catch(() => undefined)) as { id: string }[] | undefined;
+    if (orgs) assert.equal(orgs.length, 2, 'no second demo seeded');
+
+    const r = await server.cliResult(['demo', '--reset', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const second = JSON.parse(r.stdout) as Demo;
     assert.notEqual(second.merchant.org_id, demo.merchant.org_id);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo.json'), 'utf8')), second);
     const api = new OrdersApi(server.url, await getToken(server.url, second.merchant));
     for (const o of second.orders) assert.equal((await api.order(o.id)).state, o.state);
-    // Each merchant sees only its own demo.
     assert.equal((await api.orders({ first: 100 })).totalCount, second.orders.length);
-    assert.equal((await merchant.orders({ first: 100 })).totalCount, demo.orders.length);
+    await assert.rejects(getToken(server.url, demo.merchant), 'the old demo client is revoked');
   });
 });

@@ -11,6 +11,8 @@ import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-q
 import { rejectDeliveryOrders } from '../../fulfilment/reject-delivery-orders.ts';
 import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
+import { JSONScalar } from '../scalars.ts';
+import { readFeed } from '../../webhooks/event-feed.ts';
 
 /** The Order fields `fulfillerOrderStatus` fills: a bulk update that selects only these loads no whole orders. */
 const STATUS_FIELDS: ReadonlySet<string> = new Set([
@@ -85,6 +87,7 @@ function fulfillerResult(r: FulfillerResult | Error) {
 }
 
 export const fulfillerResolvers: Resolvers = {
+  JSON: JSONScalar,
   Query: {
     viewer,
     core: () => ({}) as never,
@@ -107,6 +110,8 @@ export const fulfillerResolvers: Resolvers = {
       const r = await getFulfillerOrder(ctx, id);
       return fulfillerOrder(r.deliveryOrder, r.order);
     },
+    events: async (_, args, { ctx }) =>
+      (await readFeed(ctx, 'order-it.order-manager.view', { after: args.after, size: args.limit, sizeField: 'limit' })).edges.map((e) => e.node),
   },
   CoreMutation: {
     updateOrders: async (_, { orders }, { ctx }, info) => {

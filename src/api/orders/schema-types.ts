@@ -30,8 +30,15 @@ export type Query = {
   dispatchableRequest: Maybe<DispatchableRequest>;
   /** The organization's webhooks. Scope: edit_integrations. */
   webhooks: WebhookConnection;
-  /** Every delivery attempt of one webhook, newest first. Scope: edit_integrations. */
-  webhookDeliveries: WebhookDeliveryConnection;
+  /** Every delivery attempt of one webhook, newest first; null with a NOT_FOUND error for an unknown webhook. Scope: edit_integrations. */
+  webhookDeliveries: Maybe<WebhookDeliveryConnection>;
+  /**
+   * The organization's events in commit order, in the webhook envelope, oldest first. Poll with the last cursor seen
+   * (`pageInfo.endCursor`, or the last edge's): no event is missed or repeated. Every event is recorded, whether
+   * or not a webhook subscribes to it. `body` is the subject's state when polled (the order, the request, ...).
+   * Scope: view_orders.
+   */
+  events: EventConnection;
 };
 
 
@@ -63,6 +70,13 @@ export type QueryWebhookDeliveriesArgs = {
   webhookId: Scalars['String']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type Mutation = {
@@ -261,8 +275,9 @@ export type Order = {
   priority: Maybe<PriorityEnum>;
   inventoryPolicy: Maybe<InventoryPolicyEnum>;
   state: OrderStateEnum;
-  /** Fulfilment status code (see the Fulfiller API). */
+  /** Fulfilment status code (see the Fulfiller API); 0 while the order is DRAFT. */
   status: Scalars['Int']['output'];
+  /** The status's name (see the Fulfiller API); "Draft" for a DRAFT order, which no fulfiller has seen yet. */
   statusName: Scalars['String']['output'];
   total: Maybe<Scalars['Float']['output']>;
   totalTaxInclusive: Maybe<Scalars['Float']['output']>;
@@ -465,6 +480,41 @@ export type WebhookDeliveryEdge = {
   node: WebhookDelivery;
 };
 
+/** Who, what and when of one event: the webhook envelope's header. */
+export type EventHeader = {
+  __typename?: 'EventHeader';
+  organizationId: Scalars['String']['output'];
+  /** Stable per event: `evt_<id>` in the feed (a webhook delivery has its own per webhook). */
+  messageId: Scalars['String']['output'];
+  /** The webhook of a delivery; null in the feed. */
+  webhookId: Maybe<Scalars['String']['output']>;
+  /** The event type, e.g. `order/updated`. */
+  type: Scalars['String']['output'];
+  /** When the event happened. */
+  date: Scalars['DateTime']['output'];
+};
+
+/** One event of the feed, in the webhook envelope: `{header, body}`. */
+export type FeedEvent = {
+  __typename?: 'FeedEvent';
+  cursor: Scalars['String']['output'];
+  header: EventHeader;
+  /** The subject's state when polled (an Order, a DispatchableRequest, ...); null when it no longer exists. */
+  body: Maybe<Scalars['JSON']['output']>;
+};
+
+export type EventConnection = {
+  __typename?: 'EventConnection';
+  edges: Array<EventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type EventEdge = {
+  __typename?: 'EventEdge';
+  cursor: Scalars['String']['output'];
+  node: FeedEvent;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -579,6 +629,10 @@ export type ResolversTypes = {
   WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
   WebhookDeliveryConnection: ResolverTypeWrapper<WebhookDeliveryConnection>;
   WebhookDeliveryEdge: ResolverTypeWrapper<WebhookDeliveryEdge>;
+  EventHeader: ResolverTypeWrapper<EventHeader>;
+  FeedEvent: ResolverTypeWrapper<FeedEvent>;
+  EventConnection: ResolverTypeWrapper<EventConnection>;
+  EventEdge: ResolverTypeWrapper<EventEdge>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -614,6 +668,10 @@ export type ResolversParentTypes = {
   WebhookDelivery: WebhookDelivery;
   WebhookDeliveryConnection: WebhookDeliveryConnection;
   WebhookDeliveryEdge: WebhookDeliveryEdge;
+  EventHeader: EventHeader;
+  FeedEvent: FeedEvent;
+  EventConnection: EventConnection;
+  EventEdge: EventEdge;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -630,7 +688,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   dispatchableRequest?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<QueryDispatchableRequestArgs, 'id'>>;
   webhooks?: Resolver<ResolversTypes['WebhookConnection'], ParentType, ContextType, RequireFields<QueryWebhooksArgs, 'first'>>;
-  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
+  webhookDeliveries?: Resolver<Maybe<ResolversTypes['WebhookDeliveryConnection']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
+  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -799,6 +858,30 @@ export type WebhookDeliveryEdgeResolvers<ContextType = GraphQLContext, ParentTyp
   node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
 };
 
+export type EventHeaderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventHeader'] = ResolversParentTypes['EventHeader']> = {
+  organizationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhookId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type FeedEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FeedEvent'] = ResolversParentTypes['FeedEvent']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  header?: Resolver<ResolversTypes['EventHeader'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type EventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventConnection'] = ResolversParentTypes['EventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['EventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type EventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventEdge'] = ResolversParentTypes['EventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FeedEvent'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
@@ -820,5 +903,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
   WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
   WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  EventHeader?: EventHeaderResolvers<ContextType>;
+  FeedEvent?: FeedEventResolvers<ContextType>;
+  EventConnection?: EventConnectionResolvers<ContextType>;
+  EventEdge?: EventEdgeResolvers<ContextType>;
 };
 
