@@ -38,7 +38,10 @@ export async function loadBodies(db: Db, subjects: BodySubject[]): Promise<unkno
     const kind = s.type.slice(0, s.type.indexOf('/'));
     if (!s.subjectId || !loaders[kind]) continue;
     let ids = byKind.get(kind);
-    if (!ids) byKind.set(kind, (ids = new Set()));
+    if (!ids) {
+      ids = new Set();
+      byKind.set(kind, ids);
+    }
     ids.add(s.subjectId);
   }
   const loaded = new Map<string, Map<string, unknown>>();
