@@ -493,7 +493,7 @@ describe('OAuth 2.0 (client credentials)', () => {
       assert.deepEqual([...all.organizationIds].sort(), [orgA.id, orgB.id].sort());
 
       const narrowed = await viewer(server.url, await getToken(server.url, clientWithAccess, { organizationId: orgB.id }), '/fulfiller/graphql');
-      assert.equal(narrowed.organizationId, orgA.id);
+      assert.equal(narrowed.organizationId, orgB.id, 'a narrowed token acts in the organization it was narrowed to');
       assert.deepEqual(narrowed.organizationIds, [orgB.id]);
 
       const own = await viewer(server.url, await getToken(server.url, clientWithAccess, { method: 'post', organizationId: orgA.id }));

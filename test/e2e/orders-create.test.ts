@@ -29,7 +29,7 @@ describe('orderCreate', () => {
     assert.equal(order.organizationId, t.merchant.id);
     assert.equal(order.state, 'DRAFT');
     assert.equal(order.status, 0);
-    assert.equal(order.statusName, 'Unknown');
+    assert.equal(order.statusName, 'Draft');
     assert.equal(order.supplierId, null, 'a DRAFT order is not routed yet');
     assert.equal(order.version, 1);
     assert.equal(order.locked, false);

@@ -82,7 +82,9 @@ describe('supplier routing and delivery errors', () => {
     for (const [args, message] of cases) {
       const r = await server.cliResult([...args, '--json']);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
-      assert.match(r.stderr, message, args.join(' '));
+      // Under --json the error is JSON on stdout, like a result.
+      const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      assert.match(`${error.code}: ${error.message}`, message, `${args.join(' ')}: ${r.stdout}`);
     }
     assert.deepEqual(await server.cli(['org', 'list', '--json']), before, 'nothing changed');
   });
