@@ -74,10 +74,16 @@ describe('deliveryOrderState and lineStatusOf', () => {
     assert.equal(deliveryOrderState(4, 'REJECTED'), 'REJECTED');
   });
   it('lines follow their delivery order', () => {
-    assert.equal(lineStatusOf({ state: 'PENDING', status: 1 }), 'ACCEPTED');
-    assert.equal(lineStatusOf({ state: 'OPENED', status: 4 }), 'IN_PROGRESS');
-    assert.equal(lineStatusOf({ state: 'COMPLETED', status: 64 }), 'FULFILLED');
-    assert.equal(lineStatusOf({ state: 'COMPLETED', status: 128 }), 'CANCELED');
-    assert.equal(lineStatusOf({ state: 'REJECTED', status: 1 }), 'REJECTED');
+    assert.equal(lineStatusOf({ state: 'PENDING', status: 1, locked: 0 }), 'ACCEPTED');
+    assert.equal(lineStatusOf({ state: 'OPENED', status: 4, locked: 1 }), 'IN_PROGRESS');
+    assert.equal(lineStatusOf({ state: 'COMPLETED', status: 64, locked: 1 }), 'FULFILLED');
+    assert.equal(lineStatusOf({ state: 'COMPLETED', status: 128, locked: 0 }), 'CANCELED');
+    assert.equal(lineStatusOf({ state: 'REJECTED', status: 1, locked: 0 }), 'REJECTED');
+  });
+  it('a hold or QC query keeps what production started', () => {
+    assert.equal(lineStatusOf({ state: 'OPENED', status: 256, locked: 1 }), 'IN_PROGRESS');
+    assert.equal(lineStatusOf({ state: 'OPENED', status: 32, locked: 1 }), 'IN_PROGRESS');
+    assert.equal(lineStatusOf({ state: 'OPENED', status: 256, locked: 0 }), 'ACCEPTED');
+    assert.equal(lineStatusOf({ state: 'PENDING', status: 32, locked: 0 }), 'ACCEPTED');
   });
 });

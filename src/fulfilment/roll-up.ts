@@ -67,10 +67,13 @@ export function deliveryOrderState(status: number, current: DeliveryOrderState):
   return 'OPENED';
 }
 
-/** The status a delivery order's lines have: REJECTED with it, else what its status does to lines (ACCEPTED before production). */
-export function lineStatusOf(part: Pick<RollUpPart, 'state' | 'status'>): LineStatus {
+/**
+ * The status a delivery order's lines have: REJECTED with it, else what its status does to lines. A status with no
+ * effect on lines (On Hold, QC Query) keeps what production started: IN_PROGRESS once locked, ACCEPTED before.
+ */
+export function lineStatusOf(part: Pick<RollUpPart, 'state' | 'status' | 'locked'>): LineStatus {
   if (part.state === 'REJECTED') return 'REJECTED';
-  return effectOf(part.status).lines ?? 'ACCEPTED';
+  return effectOf(part.status).lines ?? (part.locked === 1 ? 'IN_PROGRESS' : 'ACCEPTED');
 }
 
 /**

@@ -38,6 +38,12 @@ const LANE_SIZES = { default: 32, deliveries: 64 } as const;
 /** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
+/**
+ * After a short claim, any finished job lets the lane claim again once this long has passed: a capped group
+ * (a failing webhook runs one delivery at a time) then advances at its receiver's pace, not once a poll interval,
+ * while a lane still claims at most once per this interval.
+ */
+const RECLAIM_AFTER_FINISH_MS = 50;
 const BLOCKED_RECHECK_MS = 200;
 
 interface Lane {
@@ -48,8 +54,9 @@ interface Lane {
   inFlight: Set<Promise<void>>;
   /**
    * After a claim that found fewer jobs than it had room for (the rest are capped, blocked or not due), a lane
-   * that still runs jobs claims again once CLAIM_BATCH of them have finished, jobs were queued, or a poll
-   * interval passed, not after every job: a claim that finds nothing scans the whole due queue.
+   * that still runs jobs claims again once CLAIM_BATCH of them have finished, jobs were queued, a poll interval
+   * passed, or any of them finished and RECLAIM_AFTER_FINISH_MS passed (the finished job may free a capped
+   * group's slot), not after every job: a claim that finds nothing scans the whole due queue.
    */
   short: { at: number; queuedSeq: number; finished: number } | undefined;
 }
@@ -91,14 +98,28 @@ export function startWorkers(
     lane.inFlight.add(run);
   };
 
+  /** When a lane held back after a short claim may claim again because a job finished (see Lane.short). */
+  let reclaimAt: number | undefined;
+
   /** Claims for every lane with room; returns how many jobs were claimed. */
   const claim = async (): Promise<number> => {
     let claimed = 0;
+    reclaimAt = undefined;
     for (const lane of lanes) {
       const free = lane.size - lane.inFlight.size;
       if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
       const { short } = lane;
-      if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
+      if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq) {
+        const elapsed = Date.now() - short.at;
+        const afterFinish = short.finished > 0 && elapsed >= RECLAIM_AFTER_FINISH_MS;
+        if (elapsed < FALLBACK_POLL_MS && !afterFinish) {
+          if (short.finished > 0) {
+            const at = short.at + RECLAIM_AFTER_FINISH_MS;
+            reclaimAt = reclaimAt === undefined ? at : Math.min(reclaimAt, at);
+          }
+          continue;
+        }
+      }
       const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
       lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0 } : undefined;
       for (const job of jobs) start(lane, job);
@@ -112,7 +133,10 @@ export function startWorkers(
       try {
         if ((await claim()) > 0) continue;
         if (busy()) {
-          await signal.wait(FALLBACK_POLL_MS); // a finishing or newly queued job wakes us to claim again
+          // A finishing or newly queued job wakes us to claim again; a lane held back after a job finished is
+          // due again at reclaimAt.
+          const wait = reclaimAt === undefined ? FALLBACK_POLL_MS : Math.max(1, Math.min(FALLBACK_POLL_MS, reclaimAt - Date.now()));
+          await signal.wait(wait);
           continue;
         }
         const due = await nextDueAt(db);
