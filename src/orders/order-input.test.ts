@@ -207,7 +207,7 @@ describe('create', () => {
   });
 
   it('fills a line’s absent fields with null', () => {
-    assert.deepEqual(parseCreateInput({ lines: [{ quantity: 2 }] }).patch.lines, [{ sku: null, label: null, quantity: 2, price: null, vatRate: null }]);
+    assert.deepEqual(parseCreateInput({ lines: [{ quantity: 2 }] }).patch.lines, [{ sku: null, label: null, quantity: 2, price: null, vatRate: null, supplierId: null }]);
   });
 });
 
