@@ -6,8 +6,8 @@
  */
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
-import { BULK_ROWS, prebuilt, valuesRows } from '../db/prebuilt-statements.ts';
-import { runSql } from '../db/run-sql.ts';
+import { BULK_ROWS } from '../db/prebuilt-statements.ts';
+import { insertOutboxEvents } from '../db/sql/insert-outbox-events.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
 
@@ -145,10 +145,6 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: Enab
   let lastPayload: string | undefined;
   for (let from = 0; from < events.length; from += BULK_ROWS) {
     const chunk = events.slice(from, from + BULK_ROWS);
-    const text = prebuilt(kind, `outbox_events:${chunk.length}`, () =>
-      `INSERT INTO outbox_events (organization_id, order_id, subject_id, type, payload, created_at) VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?, ?)')}` +
-      (kind === 'postgres' ? ' RETURNING id' : ''),
-    );
     const params: unknown[] = [];
     for (let j = 0; j < chunk.length; j++) {
       const e = chunk[j];
@@ -162,15 +158,7 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: Enab
       }
       params.push(e.organizationId, e.orderId, e.subjectId ?? e.orderId, e.type, payload, now);
     }
-    const result = await runSql<{ id: number }>(tctx.tx, text, params);
-    if (kind === 'postgres') {
-      // RETURNING lists a multi-row insert's rows in VALUES order.
-      for (const r of result.rows) ids.push(r.id);
-    } else {
-      // SQLite gives the rows of one INSERT consecutive ids (one writer; AUTOINCREMENT), the last one reported.
-      const last = Number(result.insertId);
-      for (let k = chunk.length - 1; k >= 0; k--) ids.push(last - k);
-    }
+    ids.push(...(await insertOutboxEvents(tctx.tx, kind, chunk.length, params)));
   }
   return ids;
 }
