@@ -47,6 +47,8 @@ function parseCounts(output) {
 }
 
 const live = new Set();
+/** Set on SIGINT/SIGTERM: no file is started after it. */
+let stopping = false;
 
 /**
  * Ends a job's whole process group (the test process and the servers, workers and CLI calls it started): SIGTERM
@@ -66,6 +68,7 @@ function endGroup(child, graceMs = 5000) {
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
+    stopping = true;
     for (const child of live) endGroup(child, 2000);
     setTimeout(() => process.exit(130), 2500).unref();
   });
@@ -135,7 +138,7 @@ export async function runPool(jobs, { concurrency, cwd, timeoutMs, heartbeatMs =
   }, heartbeatMs);
   heartbeat.unref();
   const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
+    for (let job = queue.shift(); job && !stopping; job = queue.shift()) {
       running.set(job, Date.now());
       await runJob(job, { cwd, timeoutMs });
       running.delete(job);
