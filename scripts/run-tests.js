@@ -3,7 +3,7 @@
 // end-to-end tests (test/e2e/**/*.test.ts) on SQLite, and the end-to-end tests again on PostgreSQL when
 // TEST_DATABASE_URL names a database the tests may use to create others (`.ci/run` sets one up). Every file runs
 // in its own process (`node --import tsx <file>`, node:test's spec reporter), several at once, both halves in one
-// queue, longest first (expected seconds from test/timings.json; a file not listed there counts as 30 s); e2e
+// queue, longest first (expected seconds from test/timings.json; a file not listed there counts as the median); e2e
 // files must not share ports, data directories or databases (test/support sees to that). A file's output is
 // printed whole when it ends; the run ends with the slowest files and the totals.
 //
@@ -89,6 +89,11 @@ const readTimings = () => {
   }
 };
 const timings = readTimings();
+/** What a file not in test/timings.json is expected to take: the median of those that are (new files start mid-queue). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : DEFAULT_EXPECTED_S;
+}
 
 const SQLITE = 'unit + e2e on SQLite';
 const POSTGRES = 'e2e on PostgreSQL';
@@ -100,7 +105,8 @@ let skippedNote;
 
 const jobs = [];
 const addJobs = (label, db, files) => {
-  for (const f of files) jobs.push(new Job(label, db, f, { TEST_DB: db }, timings[db]?.[f] ?? DEFAULT_EXPECTED_S));
+  const fallback = median(Object.values(timings[db] ?? {}));
+  for (const f of files) jobs.push(new Job(label, db, f, { TEST_DB: db }, timings[db]?.[f] ?? fallback));
   runs.push({ label, jobs: jobs.filter((j) => j.label === label) });
 };
 if (only !== 'postgres' && unitFiles.length + e2eFiles.length) addJobs(SQLITE, 'sqlite', [...unitFiles, ...e2eFiles]);
