@@ -142,6 +142,10 @@ describe('delivery orders: one order, two suppliers', () => {
     assert.equal(rejection?.level, 'WARNING');
     assert.match(rejection?.message, /out of stock/);
     assert.match(mine.events.map((e: { message: string }) => e.message).join('|'), /4 In Production: on the press/);
+    // The event feed serves delivery-order events with the delivery order as it is when polled.
+    const feed = expectData(await gql(w.url, deliveryToken, '{ events(types: ["delivery-order/rejected"]) { edges { node { header { type } body } } } }'));
+    const bodies = feed.events.edges.map((e: { node: { body: { id: string; reason: string } } }) => e.node.body);
+    assert.deepEqual(bodies.map((b: { id: string; reason: string }) => [b.id, b.reason]), [[theirs.id, 'out of stock']]);
     // The same parts hang off the order; without view_delivery_orders that field alone is refused.
     const viaOrder = await merchantOrder(w.url, deliveryToken, story.id, 'deliveryOrders { id state }');
     assert.deepEqual(viaOrder.deliveryOrders.map((d: { id: string }) => d.id), [mine.id, theirs.id]);
