@@ -27,7 +27,7 @@ import {
 const REJECT = `mutation($orders: [RejectOrderInput]) { core { rejectOrders(orders: $orders) { id status status_name items { id status } } } }`;
 const REROUTE = `mutation($id: String!, $supplierId: String!) { deliveryOrderReroute(id: $id, supplierId: $supplierId) { id type state message } }`;
 const DELIVERY_ORDERS = `query($orderId: String!) { deliveryOrders(orderId: $orderId) {
-  id number orderId supplierId state status statusName reason reasonCode reroutedTo
+  id number orderId supplierId state status statusName reason reasonCode reroutedTo version
   lines { orderLineId sku quantity fulfilledQuantity status } events { type level message date } } }`;
 const DELIVERY_SCOPES = 'view_orders edit_orders view_delivery_orders edit_delivery_orders';
 const LINE = (sku: string, extra: Record<string, unknown> = {}) => ({ sku, label: sku, quantity: 2, price: 5, vatRate: 0.2, ...extra });
@@ -184,6 +184,7 @@ describe('delivery orders: one order, two suppliers', () => {
     const [, old, fresh] = await listed();
     assert.deepEqual([old.state, old.reroutedTo, old.lines], ['REJECTED', fresh.id, []]);
     assert.equal(old.events.at(-1).type, 'REROUTED');
+    for (const d of [old, fresh]) assert.equal(d.version, d.events.length, 'a delivery order’s version = its history rows');
     assert.deepEqual([fresh.supplierId, fresh.state, fresh.status], [w.supplier.id, 'PENDING', 1]);
     assert.deepEqual(fresh.lines.map((l: { sku: string; status: string }) => [l.sku, l.status]), [['C', 'ACCEPTED']]);
     assert.match(settled.message, new RegExp(`delivery order ${fresh.number}`));
