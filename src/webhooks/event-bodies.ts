@@ -10,6 +10,9 @@ import type { Db } from '../db/database.ts';
 import { loadLines } from '../orders/order-store.ts';
 import { orderView } from '../orders/order-record.ts';
 import { requestView } from '../requests/dispatchable-requests.ts';
+import { deliveryOrderView } from '../fulfilment/delivery-order-view.ts';
+import { readShipments } from '../shipments/shipment-store.ts';
+import { shipmentView } from '../shipments/shipment-view.ts';
 
 /** Loads the bodies of these subjects (ids of one kind), keyed by id; missing ones (deleted, pruned) are absent. */
 type BodyLoader = (db: Db, ids: string[]) => Promise<Map<string, unknown>>;
@@ -20,10 +23,18 @@ const loaders: Record<string, BodyLoader> = {
     const lines = await loadLines(db.kysely, rows.map((r) => r.id));
     return new Map(rows.map((row) => [row.id, orderView({ row, lines: lines.get(row.id) ?? [] })]));
   },
+  'delivery-order': async (db, ids) => {
+    const rows = await db.kysely.selectFrom('delivery_orders').selectAll().where('id', 'in', ids).execute();
+    const lines = await loadLines(db.kysely, [...new Set(rows.map((r) => r.order_id))]);
+    return new Map(
+      rows.map((row) => [row.id, deliveryOrderView({ row, lines: (lines.get(row.order_id) ?? []).filter((l) => l.delivery_order_id === row.id) })]),
+    );
+  },
   request: async (db, ids) => {
     const rows = await db.kysely.selectFrom('dispatchable_requests').selectAll().where('id', 'in', ids).execute();
     return new Map(rows.map((r) => [r.id, requestView(r)]));
   },
+  shipment: async (db, ids) => new Map((await readShipments(db.kysely, { ids })).map((s) => [s.row.id, shipmentView(s)])),
 };
 
 export interface BodySubject {

@@ -10,6 +10,9 @@ import { selectsOnly } from '../fulfiller/selected-fields.ts';
 const WITHOUT_TOTAL = new Set(['edges', 'pageInfo', '__typename']);
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
 import { webhookQueries, webhookMutations } from './webhook-resolvers.ts';
+import { deliveryOrderEvents, getDeliveryOrder, listDeliveryOrders, orderDeliveryOrders } from '../../fulfilment/delivery-order-queries.ts';
+import { rerouteDeliveryOrderCommand } from '../../fulfilment/reroute-delivery-order.ts';
+import { shipmentFields, shipmentMutations, shipmentQueries } from './shipment-resolvers.ts';
 
 export const ordersResolvers: Resolvers = {
   DateTime,
@@ -19,7 +22,10 @@ export const ordersResolvers: Resolvers = {
     order: (_, args, { ctx }) => getOrder(ctx, { id: args.id, externalReference: args.byExternalReference?.externalReference }) as never,
     orders: (_, args, { ctx }, info) => listOrders(ctx, args, { countTotal: !selectsOnly(info, WITHOUT_TOTAL) }) as never,
     dispatchableRequest: (_, { id }, { ctx }) => getDispatchableRequest(ctx, id),
+    deliveryOrder: (_, { id }, { ctx }) => getDeliveryOrder(ctx, id) as never,
+    deliveryOrders: (_, { orderId }, { ctx }) => listDeliveryOrders(ctx, orderId) as never,
     ...webhookQueries,
+    ...shipmentQueries,
   },
   Mutation: {
     orderCreate: (_, { input }, { ctx }) => createOrder(ctx, input) as never,
@@ -27,9 +33,18 @@ export const ordersResolvers: Resolvers = {
     orderOpen: (_, { id }, { ctx }) => openOrderCommand(ctx, id),
     orderCancel: (_, { id }, { ctx }) => cancelOrderCommand(ctx, id),
     orderRequestFulfillment: (_, { id }, { ctx }) => requestFulfillmentCommand(ctx, id),
+    deliveryOrderReroute: (_, { id, supplierId }, { ctx }) => rerouteDeliveryOrderCommand(ctx, id, supplierId),
     ...webhookMutations,
+    ...shipmentMutations,
   },
   Order: {
     events: (order, _, { ctx }) => orderHistory(ctx, order.id) as never,
+    deliveryOrders: (order, _, { ctx }) => orderDeliveryOrders(ctx, order.id) as never,
+    shipments: shipmentFields.orderShipments,
   },
+  DeliveryOrder: {
+    events: (d, _, { ctx }) => deliveryOrderEvents(ctx, d) as never,
+    shipments: shipmentFields.deliveryOrderShipments,
+  },
+  Shipment: shipmentFields.Shipment,
 };
