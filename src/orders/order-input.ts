@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { badInput, DomainError } from '../errors/domain-error.ts';
+import { parseInput } from '../errors/parse-input.ts';
 import { COUNTRIES, CURRENCIES } from './iso-codes.ts';
 
 export interface DeliveryFields {
@@ -135,21 +136,6 @@ const SCALARS: (keyof OrderFields)[] = [
   'comment',
 ];
 
-function fieldPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
-function parse(input: unknown): z.output<typeof inputSchema> {
-  const result = inputSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = fieldPath(issue.path);
-    const message = issue.code === 'unrecognized_keys' ? `has unknown field(s): ${issue.keys.join(', ')}` : issue.message;
-    throw badInput(field || 'input', message);
-  }
-  return result.data;
-}
-
 function linesOf(lines: z.output<typeof lineSchema>[]): LineFields[] {
   return lines.map((l) => ({
     sku: l.sku ?? null,
@@ -173,7 +159,7 @@ function patchOf(data: z.output<typeof inputSchema>): OrderPatch {
 
 /** A create: at least one line; `state` DRAFT or OPENED. */
 export function parseCreateInput(input: unknown): { patch: OrderPatch; organizationId?: string; open: boolean } {
-  const data = parse(input);
+  const data = parseInput(inputSchema, input);
   if (data.id != null) throw badInput('id', 'must not be given on create; the server assigns it');
   if (!data.lines || data.lines.length === 0) throw badInput('lines', 'must contain at least one line');
   if (data.state === 'COMPLETED') throw badInput('state', 'must be DRAFT or OPENED on create');
@@ -187,7 +173,7 @@ export function parseUpdateInput(input: unknown): {
   organizationId?: string;
   patch: OrderPatch;
 } {
-  const data = parse(input);
+  const data = parseInput(inputSchema, input);
   if (data.state != null) throw badInput('state', 'cannot be changed by orderUpdate; use orderOpen or orderCancel');
   if (data.lines && data.lines.length === 0) throw badInput('lines', 'must contain at least one line when given');
   const patch = patchOf(data);

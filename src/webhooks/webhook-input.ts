@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { badInput } from '../errors/domain-error.ts';
+import { parseInput } from '../errors/parse-input.ts';
 import { EVENT_TYPES, type EventType } from './outbox.ts';
 import { literalHostRefusal } from './ssrf-guard.ts';
 
@@ -95,20 +96,6 @@ const updateSchema = z
   })
   .strict();
 
-function fieldPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const message = issue.code === 'unrecognized_keys' ? `has unknown field(s): ${issue.keys.join(', ')}` : issue.message;
-    throw badInput(fieldPath(issue.path) || 'input', message);
-  }
-  return result.data;
-}
-
 function checkDestination(endpoint: string, allowPrivate: boolean): void {
   if (allowPrivate) return;
   const refused = literalHostRefusal(new URL(endpoint).hostname);
@@ -118,13 +105,13 @@ function checkDestination(endpoint: string, allowPrivate: boolean): void {
 const uniqueEvents = (events: string[] | null | undefined): EventType[] => [...new Set(events ?? [])] as EventType[];
 
 export function parseWebhookInput(input: unknown, allowPrivate: boolean): WebhookSettings {
-  const data = parse(createSchema, input);
+  const data = parseInput(createSchema, input ?? {});
   checkDestination(data.endpoint, allowPrivate);
   return { endpoint: data.endpoint, events: uniqueEvents(data.events), headers: data.headers ?? {} };
 }
 
 export function parseWebhookUpdate(input: unknown, allowPrivate: boolean): WebhookChanges {
-  const data = parse(updateSchema, input);
+  const data = parseInput(updateSchema, input ?? {});
   const changes: WebhookChanges = {};
   if (data.endpoint === null) throw badInput('endpoint', 'cannot be null; leave it out to keep the current endpoint');
   if (data.endpoint !== undefined) {
