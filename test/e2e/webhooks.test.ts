@@ -278,7 +278,7 @@ describe('webhooks', () => {
   });
 
   it('delivers every event type, signed, in order per order', async () => {
-    const t = await api.tenant();
+    const t = await api.tenant('view_orders create_orders edit_orders edit_integrations view_shipments edit_shipments');
     const rx = await receiver();
     const w = await api.createWebhook(t, { endpoint: rx.url, headers: { 'X-Api-Key': 'key-1' } });
 
@@ -296,10 +296,21 @@ describe('webhooks', () => {
     await pollUntil(async () => (await api.outbox(t.merchantId)).filter((e) => e.type.startsWith('request/')).length === 3, { timeoutMs: 30_000 });
     // The supplier refuses a third one: delivery-order/rejected.
     const c = await api.createOrder(t, { opened: true });
-    const refused = await gql(server.url, await api.supplierToken(t), 'mutation { core { rejectOrders(orders: [{id: ' + c.number + ', reason: "out of stock"}]) { id status } } }', undefined, {
+    const refused = await gql(server.url, await api.supplierToken(t), `mutation { core { rejectOrders(orders: [{id: ${c.number}, reason: "out of stock"}]) { id status } } }`, undefined, {
       path: '/fulfiller/graphql',
     });
     assert.equal(data<any>(refused).core.rejectOrders[0].id, c.number);
+    // A fourth is shipped in one parcel (shipment/created, delivery-order/completed) that the carrier delivers
+    // (shipment/shipping_event, shipment/delivered).
+    const d = await api.createOrder(t, { opened: true });
+    const shipped = await gql(server.url, await api.supplierToken(t), `mutation { core { createShipments(shipments: [{order_id: ${d.number}}]) { id } } }`, undefined, {
+      path: '/fulfiller/graphql',
+    });
+    const shipmentId = data<any>(shipped).core.createShipments[0].id;
+    const tracked = await api.gql(t.merchantToken, 'mutation($i: ShipmentAddEventInput!) { shipmentAddEvent(input: $i) { state } }', {
+      i: { shipmentId, event: 'DELIVERED', date: new Date().toISOString() },
+    });
+    assert.equal(data<any>(tracked).shipmentAddEvent.state, 'COMPLETED');
 
     const delivered = await expectAllDelivered(api, t, w, rx);
     const types = new Set(delivered.map((r) => r.body.header.type));
