@@ -13,6 +13,7 @@ import { createdChanges, deliveryOrderEvent } from './delivery-order-view.ts';
 import { isoNow } from '../clock.ts';
 import type { DeliveryOrderOutcome, DeliveryStatusRow } from './delivery-order-change.ts';
 import { orderRollUp } from './delivery-order-change.ts';
+import { lineStatusWith } from './roll-up.ts';
 import { setDeliveryOrderLineStatus, updateDeliveryOrderRow, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
 
 export interface DeliveryOrderWrite {
@@ -43,8 +44,8 @@ export async function writeDeliveryOrderChanges(
     const lineStatus = outcome.lineStatus;
     if (lineStatus) {
       await setDeliveryOrderLineStatus(tctx.tx, row.order_id, row.id, lineStatus);
-      doLines = doLines.map((l) => ({ ...l, status: lineStatus }));
-      lines = lines.map((l) => (l.delivery_order_id === row.id ? { ...l, status: lineStatus } : l));
+      doLines = doLines.map((l) => ({ ...l, status: lineStatusWith(l, lineStatus) }));
+      lines = lines.map((l) => (l.delivery_order_id === row.id ? { ...l, status: lineStatusWith(l, lineStatus) } : l));
     }
     const next = { row, lines: doLines };
     byId.set(row.id, next);

@@ -17,6 +17,7 @@ import {
   FULFILLER_PATH,
   fulfillerOrder,
   merchantOrder,
+  updateOrdersOk,
   type FulfillerWorld,
 } from '../support/fulfiller.ts';
 
@@ -75,6 +76,12 @@ describe('shipments', () => {
     let m = await merchantOrder(w.url, w.merchantToken, order.id, LINE_FIELDS);
     assert.deepEqual(m.lines.map((l: any) => [l.status, l.fulfilledQuantity]), [['FULFILLED', 2], ['ACCEPTED', 0], ['PARTIALLY_FULFILLED', 1]]);
     assert.deepEqual([m.state, m.locked], ['OPENED', true]);
+
+    // updateOrders keeps working beside shipments: a status and a shipping_tracking; shipped lines keep their status.
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: order.number, status: 4, shipping_tracking: 'TRK-1' }]);
+    m = await merchantOrder(w.url, w.merchantToken, order.id, `${LINE_FIELDS} shippingTracking`);
+    assert.deepEqual(m.lines.map((l: any) => l.status), ['FULFILLED', 'IN_PROGRESS', 'PARTIALLY_FULFILLED']);
+    assert.deepEqual([m.status, m.shippingTracking], [4, 'TRK-1']);
 
     // Refused, each at its index, nothing written: over-shipping, quantity 0, an item of another order, a bad URL, no order.
     const other = await createOrder(w, { lines: [LINES[0]] });
