@@ -136,7 +136,8 @@ describe('shipmentInputRefusal', () => {
   });
 
   it('accepts exactly the absolute http(s) URLs (property)', () => {
-    fc.assert(fc.property(fc.webUrl(), (u) => assert.equal(isHttpUrl(u), true)));
+    // fc.webUrl is slow to generate: a few dozen cover its shapes (schemes, hosts, ports, paths, queries).
+    fc.assert(fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), (u) => assert.equal(isHttpUrl(u), true)), { numRuns: 40 });
     fc.assert(fc.property(fc.string(), (s) => assert.equal(isHttpUrl(s), /^https?:\/\//i.test(s) && URL.canParse(s) && new URL(s).hostname !== '')));
   });
 });
