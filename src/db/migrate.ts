@@ -13,6 +13,7 @@ import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
 import * as jobGroups from './migrations/011-job-groups.ts';
 import * as signingKeyUse from './migrations/012-signing-key-use.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
+import * as dropJobsRetrying from './migrations/017-drop-jobs-retrying.ts';
 import * as shipments from './migrations/020-shipments.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -29,6 +30,7 @@ function migrations(db: Db): Record<string, Migration> {
     '011-job-groups': { up: (k) => jobGroups.up(k) },
     '012-signing-key-use': { up: (k) => signingKeyUse.up(k) },
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
+    '017-drop-jobs-retrying': { up: (k) => dropJobsRetrying.up(k) },
     '020-shipments': { up: (k) => shipments.up(k) },
   };
 }

@@ -15,7 +15,7 @@ import type { JobHandler } from '../jobs/run-job.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { recordAttempt } from './webhook-deliveries.ts';
 import { FAILING_AFTER } from './webhook-health.ts';
-import { postWebhook } from './webhook-http-client.ts';
+import { deliveryTimeoutMs, postWebhook } from './webhook-http-client.ts';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
 import { messageIdFor, signatureHeader } from './webhook-signing.ts';
 import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
@@ -117,7 +117,10 @@ export const webhookDeliveryHandler: JobHandler = {
     }
 
     const message = buildMessage(webhook, event);
-    const result = await postWebhook(webhook.endpoint, message.headers, message.body, { allowPrivate: ctx.services.webhookAllowPrivate });
+    const result = await postWebhook(webhook.endpoint, message.headers, message.body, {
+      allowPrivate: ctx.services.webhookAllowPrivate,
+      timeoutMs: deliveryTimeoutMs(job.leaseEndsAt - Date.now()),
+    });
     const gone = result.statusCode === 410;
     // Decide what happens next before recording, so that the log says when a delivery is given up.
     let retryAfterMs: number | undefined;
