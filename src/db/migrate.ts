@@ -6,6 +6,7 @@ import * as jobsFinishedIndex from './migrations/002-jobs-finished-index.ts';
 import * as writePathIndexes from './migrations/003-write-path-indexes.ts';
 import * as historyIndexBatches from './migrations/004-history-index-batches.ts';
 import * as eventFeed from './migrations/008-event-feed.ts';
+import * as webhookFormats from './migrations/013-webhook-formats.ts';
 import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
 import * as jobGroups from './migrations/011-job-groups.ts';
@@ -18,6 +19,7 @@ function migrations(db: Db): Record<string, Migration> {
     '003-write-path-indexes': { up: (k) => writePathIndexes.up(k) },
     '004-history-index-batches': { up: (k) => historyIndexBatches.up(k, db.kind) },
     '008-event-feed': { up: (k) => eventFeed.up(k, db.kind) },
+    '013-webhook-formats': { up: (k) => webhookFormats.up(k) },
     '009-users-sessions': { up: (k) => usersSessions.up(k) },
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
     '011-job-groups': { up: (k) => jobGroups.up(k) },

@@ -6,20 +6,23 @@
  *
  * A new event family adds its loader here, keyed by the part of its type before the `/`.
  */
-import type { Db } from '../db/database.ts';
+import type { Db, Executor } from '../db/database.ts';
 import { loadLines } from '../orders/order-store.ts';
-import { orderView } from '../orders/order-record.ts';
+import { orderView, type OrderRecord } from '../orders/order-record.ts';
 import { requestView } from '../requests/dispatchable-requests.ts';
 
 /** Loads the bodies of these subjects (ids of one kind), keyed by id; missing ones (deleted, pruned) are absent. */
 type BodyLoader = (db: Db, ids: string[]) => Promise<Map<string, unknown>>;
 
+/** Orders with their lines, as they are now (missing ids are absent). */
+export async function loadOrderRecords(db: Executor, ids: string[]): Promise<OrderRecord[]> {
+  const rows = await db.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
+  const lines = await loadLines(db, rows.map((r) => r.id));
+  return rows.map((row) => ({ row, lines: lines.get(row.id) ?? [] }));
+}
+
 const loaders: Record<string, BodyLoader> = {
-  order: async (db, ids) => {
-    const rows = await db.kysely.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
-    const lines = await loadLines(db.kysely, rows.map((r) => r.id));
-    return new Map(rows.map((row) => [row.id, orderView({ row, lines: lines.get(row.id) ?? [] })]));
-  },
+  order: async (db, ids) => new Map((await loadOrderRecords(db.kysely, ids)).map((r) => [r.row.id, orderView(r)])),
   request: async (db, ids) => {
     const rows = await db.kysely.selectFrom('dispatchable_requests').selectAll().where('id', 'in', ids).execute();
     return new Map(rows.map((r) => [r.id, requestView(r)]));
