@@ -36,6 +36,7 @@ export type Query = {
    * The organization's events in commit order, in the webhook envelope, oldest first. Poll with the last cursor seen
    * (`pageInfo.endCursor`, or the last edge's): no event is missed or repeated. Every event is recorded, whether
    * or not a webhook subscribes to it. `body` is the subject's state when polled (the order, the request, ...).
+   * Events are kept for ORDERGRAPH_RETENTION_DELIVERY_LOG (default 7 days), so the feed reaches back that far.
    * Scope: view_orders.
    */
   events: EventConnection;
