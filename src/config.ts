@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   /** Unset → embedded SQLite file in dataDir. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections one process may open (its pool's max); mind max_connections × processes. */
+  dbPoolSize: number;
   logLevel: string;
   tokenTtlSeconds: number;
   /** undefined = seed the demo on the first start of a new embedded database (never in production). */
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    dbPoolSize: positiveInt('ORDERGRAPH_DB_POOL_SIZE', env.ORDERGRAPH_DB_POOL_SIZE, 24),
     logLevel: env.LOG_LEVEL || 'info',
     tokenTtlSeconds: positiveInt('ORDERGRAPH_TOKEN_TTL', env.ORDERGRAPH_TOKEN_TTL, 3600),
     demo: flag(env.ORDERGRAPH_DEMO),

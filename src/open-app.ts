@@ -22,7 +22,7 @@ export interface App {
 
 /** Opens the database and applies pending migrations. */
 export async function openApp(config: Config, opts: { poolSize?: number; longRunning?: boolean } = {}): Promise<App & { signal: JobSignal }> {
-  const db = openDatabase({ ...config, poolSize: opts.poolSize, checkpoints: opts.longRunning });
+  const db = openDatabase({ ...config, poolSize: opts.poolSize ?? config.dbPoolSize, checkpoints: opts.longRunning });
   try {
     await migrateToLatest(db);
   } catch (e) {

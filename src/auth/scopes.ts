@@ -7,6 +7,9 @@ export const SCOPES = [
   'create_orders',
   'edit_orders',
   'edit_integrations',
+  // Delivery orders (SPEC §8), HappyColis names: read a merchant order's parts; reroute a rejected part.
+  'view_delivery_orders',
+  'edit_delivery_orders',
   'order-it.order-manager.view',
   'order-it.order-manager.edit',
   'admin',

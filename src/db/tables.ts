@@ -121,6 +121,55 @@ export interface DeliveryOrderTable {
   updated_at: string;
 }
 
+/** One parcel of a delivery order (migration 020). */
+export interface ShipmentTable {
+  id: string;
+  delivery_order_id: string;
+  delivery_order_number: number;
+  order_id: string;
+  /** The merchant organization. */
+  organization_id: string;
+  supplier_id: string;
+  carrier: string | null;
+  method: string | null;
+  tracking_number: string | null;
+  tracking_url: string | null;
+  reference: string | null;
+  /** Kilograms. */
+  weight: number | null;
+  shipped_at: string;
+  state: 'OPENED' | 'COMPLETED';
+  /** The carrier event with the latest date (NEW until the carrier reports one). */
+  last_event: string;
+  last_event_at: string;
+  client_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The units of one line in a shipment. */
+export interface ShipmentItemTable {
+  shipment_id: string;
+  line_id: number;
+  quantity: number;
+}
+
+/** A carrier event of a shipment, and who recorded it. */
+export interface ShipmentEventTable {
+  id: string;
+  shipment_id: string;
+  organization_id: string;
+  event: string;
+  date: string;
+  message: string | null;
+  location: string | null;
+  city: string | null;
+  country: string | null;
+  client_id: string | null;
+  request_id: string | null;
+  created_at: string;
+}
+
 export interface OrderEventTable {
   id: Generated<number>;
   order_id: string;
@@ -268,6 +317,9 @@ export interface Database {
   order_lines: OrderLineTable;
   delivery_orders: DeliveryOrderTable;
   order_events: OrderEventTable;
+  shipments: ShipmentTable;
+  shipment_items: ShipmentItemTable;
+  shipment_events: ShipmentEventTable;
   dispatchable_requests: DispatchableRequestTable;
   jobs: JobTable;
   outbox_events: OutboxEventTable;

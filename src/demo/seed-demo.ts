@@ -33,7 +33,7 @@ export async function seedDemo(services: Services, dataDir: string): Promise<Dem
   const merchant = await createClient(db, {
     organizationId: merchantOrg.id,
     name: 'Demo merchant client',
-    scopes: 'view_orders create_orders edit_orders edit_integrations',
+    scopes: 'view_orders create_orders edit_orders edit_integrations view_delivery_orders edit_delivery_orders',
   });
   const supplier = await createClient(db, {
     organizationId: supplierOrg.id,

@@ -68,7 +68,8 @@ export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> 
   });
 }
 
-async function refuseIfCompleted(tctx: TxCtx, record: OrderRecord, type: RequestType): Promise<DispatchableRequestView | undefined> {
+/** A COMPLETED order refuses every change: the request is recorded REJECTED with the reason. */
+export async function refuseIfCompleted(tctx: TxCtx, record: OrderRecord, type: RequestType): Promise<DispatchableRequestView | undefined> {
   if (record.row.state !== 'COMPLETED') return undefined;
   return recordRequest(tctx, {
     orderId: record.row.id,
@@ -79,7 +80,8 @@ async function refuseIfCompleted(tctx: TxCtx, record: OrderRecord, type: Request
   });
 }
 
-function pending(tctx: TxCtx, record: OrderRecord, type: RequestType, payload?: unknown): Promise<DispatchableRequestView> {
+/** Queues a change of an OPENED order for the worker (requests/apply-request.ts). */
+export function pending(tctx: TxCtx, record: OrderRecord, type: RequestType, payload?: unknown): Promise<DispatchableRequestView> {
   return recordRequest(tctx, {
     orderId: record.row.id,
     organizationId: record.row.organization_id,

@@ -13,6 +13,7 @@ import { loadOrderForChange } from '../orders/order-store.ts';
 import { STATUS, statusName } from '../orders/status-transitions.ts';
 import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
 import { deliveryOrderRecords } from '../fulfilment/delivery-order-store.ts';
+import { rerouteDeliveryOrder, type ReroutePayload } from '../fulfilment/reroute-delivery-order.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow, type RequestType } from './dispatchable-requests.ts';
 
 const MAX_ATTEMPTS = 10;
@@ -38,10 +39,15 @@ async function apply(tctx: TxCtx, type: RequestType, record: OrderRecord, payloa
       await moveStatus(tctx, opened, STATUS.SENT_TO_SUPPLIER, 'fulfillment-requested');
       return 'Fulfillment requested (status 512 Sent to Supplier)';
     }
+    case 'REROUTE':
+      return rerouteDeliveryOrder(tctx, record, payload as ReroutePayload);
   }
 }
 
-/** Merchant edits stop once production starts; opening and fulfilment requests only need a live order. */
+/**
+ * Merchant edits stop once production starts; opening, fulfilment requests and reroutes (whose lines never
+ * started) only need a live order.
+ */
 async function refusal(tctx: TxCtx, type: RequestType, record: OrderRecord): Promise<string | undefined> {
   if (type === 'ORDER_UPDATE' || type === 'CANCEL' || record.row.state === 'COMPLETED') {
     const numbers = new Map<string, number>();

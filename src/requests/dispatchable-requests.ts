@@ -14,7 +14,7 @@ import { newRowId } from '../db/row-ids.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
 
-export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
+export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT' | 'REROUTE';
 export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
 export const APPLY_REQUEST_JOB = 'request.apply';
 

@@ -10,6 +10,8 @@ import type { Db } from '../db/database.ts';
 import { loadLines } from '../orders/order-store.ts';
 import { orderView } from '../orders/order-record.ts';
 import { requestView } from '../requests/dispatchable-requests.ts';
+import { readShipments } from '../shipments/shipment-store.ts';
+import { shipmentView } from '../shipments/shipment-view.ts';
 
 /** Loads the bodies of these subjects (ids of one kind), keyed by id; missing ones (deleted, pruned) are absent. */
 type BodyLoader = (db: Db, ids: string[]) => Promise<Map<string, unknown>>;
@@ -24,6 +26,7 @@ const loaders: Record<string, BodyLoader> = {
     const rows = await db.kysely.selectFrom('dispatchable_requests').selectAll().where('id', 'in', ids).execute();
     return new Map(rows.map((r) => [r.id, requestView(r)]));
   },
+  shipment: async (db, ids) => new Map((await readShipments(db.kysely, { ids })).map((s) => [s.row.id, shipmentView(s)])),
 };
 
 export interface BodySubject {

@@ -24,6 +24,9 @@ export const EVENT_TYPES = [
   'delivery-order/rejected',
   'delivery-order/updated',
   'delivery-order/completed',
+  'shipment/created',
+  'shipment/shipping_event',
+  'shipment/delivered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,14 +1,15 @@
 /**
  * Delivery orders (SPEC §8) end to end: an order with lines for two suppliers is split on opening; each supplier
  * sees only its part under its own id; one produces, the other rejects with a reason; the merchant's change is
- * refused while a part is in production, naming the lines and their delivery order; bad input is refused at its
- * index and changes nothing.
+ * refused while a part is in production, naming the lines and their delivery order; the merchant reads the reason
+ * (deliveryOrders), reroutes the rejected part to the first supplier, both parts are dispatched and the order is
+ * COMPLETED. Bad input is refused (at its index in a batch) and changes nothing.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { gql } from '../support/graphql.ts';
-import { createClient, createOrganization, getToken } from '../support/oauth.ts';
+import { createClient, createOrganization, createOrgWithClient, getToken } from '../support/oauth.ts';
 import {
   createFulfillerWorld,
   createOrder,
@@ -24,6 +25,11 @@ import {
 } from '../support/fulfiller.ts';
 
 const REJECT = `mutation($orders: [RejectOrderInput]) { core { rejectOrders(orders: $orders) { id status status_name items { id status } } } }`;
+const REROUTE = `mutation($id: String!, $supplierId: String!) { deliveryOrderReroute(id: $id, supplierId: $supplierId) { id type state message } }`;
+const DELIVERY_ORDERS = `query($orderId: String!) { deliveryOrders(orderId: $orderId) {
+  id number orderId supplierId state status statusName reason reasonCode reroutedTo
+  lines { orderLineId sku quantity fulfilledQuantity status } events { type level message date } } }`;
+const DELIVERY_SCOPES = 'view_orders edit_orders view_delivery_orders edit_delivery_orders';
 const LINE = (sku: string, extra: Record<string, unknown> = {}) => ({ sku, label: sku, quantity: 2, price: 5, vatRate: 0.2, ...extra });
 
 describe('delivery orders: one order, two suppliers', () => {
@@ -31,15 +37,33 @@ describe('delivery orders: one order, two suppliers', () => {
   let w: FulfillerWorld;
   let otherToken: string;
   let otherSupplier: string;
+  let deliveryToken: string;
+  let unconnected: string;
+  let strangerToken: string;
+  // The story's order and its parts' fulfiller ids, carried from the split to the reroute.
+  let story: { id: string; number: number; mineId: number; theirsId: number };
 
   before(async () => {
     server = await startServer();
     w = await createFulfillerWorld(server);
-    otherSupplier = (await createOrganization(server, { kind: 'SUPPLIER' })).id;
+    // Another supplier, one the merchant is not connected to, and another tenant (a merchant with the same scopes).
+    const [other, lone, stranger] = await Promise.all([
+      createOrganization(server, { kind: 'SUPPLIER' }),
+      createOrganization(server, { kind: 'SUPPLIER' }),
+      createOrgWithClient(server, { scopes: DELIVERY_SCOPES }),
+    ]);
+    [otherSupplier, unconnected] = [other.id, lone.id];
     // A merchant routes only to its default supplier and suppliers connected to it (when that rule is in force).
-    await server.cli(['org', 'connect', '--merchant', w.merchant.id, '--supplier', otherSupplier, '--json']).catch(() => undefined);
-    const client = await createClient(server, { org: otherSupplier, scopes: FULFILLER_SCOPES, access: [w.merchant.id] });
-    otherToken = await getToken(server.url, client);
+    const [client, deliveryClient] = await Promise.all([
+      createClient(server, { org: otherSupplier, scopes: FULFILLER_SCOPES, access: [w.merchant.id] }),
+      createClient(server, { org: w.merchant.id, scopes: DELIVERY_SCOPES }),
+      server.cli(['org', 'connect', '--merchant', w.merchant.id, '--supplier', otherSupplier, '--json']).catch(() => undefined),
+    ]);
+    [otherToken, deliveryToken, strangerToken] = await Promise.all([
+      getToken(server.url, client),
+      getToken(server.url, deliveryClient),
+      getToken(server.url, stranger.client),
+    ]);
   });
   after(() => server?.stop());
 
@@ -104,6 +128,82 @@ describe('delivery orders: one order, two suppliers', () => {
     assert.deepEqual([m.state, m.status], ['OPENED', 8]);
     assert.deepEqual(m.lines.map((l: { status: string }) => l.status), ['FULFILLED', 'FULFILLED', 'REJECTED']);
     assert.equal(m.version, m.events.length, 'version = history rows');
+    story = { id: order.id, number: order.number, mineId, theirsId };
+  });
+
+  it('the merchant reads the reason, reroutes the rejected part to the first supplier, and the order completes', async () => {
+    assert.ok(story, 'runs after the split story');
+    const listed = () => gql(w.url, deliveryToken, DELIVERY_ORDERS, { orderId: story.id }).then((r) => expectData(r).deliveryOrders);
+    const [mine, theirs] = await listed();
+    assert.deepEqual([mine.number, mine.state, mine.status, mine.supplierId], [story.mineId, 'COMPLETED', 8, w.supplier.id]);
+    assert.deepEqual([theirs.number, theirs.state, theirs.reason, theirs.reasonCode, theirs.reroutedTo], [story.theirsId, 'REJECTED', 'out of stock', 'OUT_OF_STOCK', null]);
+    assert.deepEqual(theirs.lines.map((l: { sku: string; status: string }) => [l.sku, l.status]), [['C', 'REJECTED']]);
+    const rejection = theirs.events.find((e: { type: string }) => e.type === 'FULFILLMENT_REJECTED');
+    assert.equal(rejection?.level, 'WARNING');
+    assert.match(rejection?.message, /out of stock/);
+    assert.match(mine.events.map((e: { message: string }) => e.message).join('|'), /4 In Production: on the press/);
+    // The same parts hang off the order; without view_delivery_orders that field alone is refused.
+    const viaOrder = await merchantOrder(w.url, deliveryToken, story.id, 'deliveryOrders { id state }');
+    assert.deepEqual(viaOrder.deliveryOrders.map((d: { id: string }) => d.id), [mine.id, theirs.id]);
+    const noScope = await gql(w.url, w.merchantToken, 'query($id: String!) { order(id: $id) { id deliveryOrders { id } } }', { id: story.id });
+    assert.equal(noScope.body.errors?.[0]?.extensions?.code, 'INSUFFICIENT_SCOPE');
+    assert.equal(noScope.body.data?.order?.id, story.id);
+
+    // Another tenant's delivery order does not exist for it; bad reroutes are refused and write nothing.
+    for (const r of [
+      await gql(w.url, strangerToken, 'query($id: String!) { deliveryOrder(id: $id) { id } }', { id: theirs.id }),
+      await gql(w.url, strangerToken, REROUTE, { id: theirs.id, supplierId: w.supplier.id }),
+      await gql(w.url, strangerToken, DELIVERY_ORDERS, { orderId: story.id }),
+    ]) {
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'NOT_FOUND', JSON.stringify(r.body));
+    }
+    const before = await merchantOrder(w.url, deliveryToken, story.id, 'version');
+    for (const [id, supplierId, code, field] of [
+      [mine.id, otherSupplier, 'INVALID_STATUS_TRANSITION', /`id`.*only a REJECTED delivery order/],
+      [theirs.id, otherSupplier, 'BAD_USER_INPUT', /`supplierId` must be another supplier/],
+      [theirs.id, unconnected, 'BAD_USER_INPUT', /`supplierId` must be a supplier the merchant may route to/],
+      [theirs.id, 'not-a-supplier', 'BAD_USER_INPUT', /`supplierId`/],
+    ] as const) {
+      const r = await gql(w.url, deliveryToken, REROUTE, { id, supplierId });
+      assert.equal(r.body.errors?.[0]?.extensions?.code, code, JSON.stringify(r.body));
+      assert.match(r.body.errors[0].message, field);
+    }
+    const noEdit = await gql(w.url, w.merchantToken, REROUTE, { id: theirs.id, supplierId: w.supplier.id });
+    assert.equal(noEdit.body.errors?.[0]?.extensions?.code, 'INSUFFICIENT_SCOPE');
+    assert.equal((await merchantOrder(w.url, deliveryToken, story.id, 'version')).version, before.version, 'nothing written');
+
+    // The reroute goes through a dispatchable request, accepted by the worker while the other part is past production.
+    const queued = expectData(await gql(w.url, deliveryToken, REROUTE, { id: theirs.id, supplierId: w.supplier.id })).deliveryOrderReroute;
+    assert.deepEqual([queued.type, queued.state], ['REROUTE', 'PENDING']);
+    const settled = await settledRequest(w.url, deliveryToken, queued.id);
+    assert.equal(settled.state, 'ACCEPTED', settled.message);
+    const [, old, fresh] = await listed();
+    assert.deepEqual([old.state, old.reroutedTo, old.lines], ['REJECTED', fresh.id, []]);
+    assert.equal(old.events.at(-1).type, 'REROUTED');
+    assert.deepEqual([fresh.supplierId, fresh.state, fresh.status], [w.supplier.id, 'PENDING', 1]);
+    assert.deepEqual(fresh.lines.map((l: { sku: string; status: string }) => [l.sku, l.status]), [['C', 'ACCEPTED']]);
+    assert.match(settled.message, new RegExp(`delivery order ${fresh.number}`));
+    let m = await merchantOrder(w.url, deliveryToken, story.id, 'state status lines { sku status deliveryOrderId }');
+    assert.deepEqual([m.state, m.status], ['OPENED', 1]);
+    assert.equal(m.lines[2].deliveryOrderId, fresh.id);
+    const again = await gql(w.url, deliveryToken, REROUTE, { id: theirs.id, supplierId: w.supplier.id });
+    assert.equal(again.body.errors?.[0]?.extensions?.code, 'INVALID_STATUS_TRANSITION');
+
+    // The first supplier now sees the rerouted part (only line C); the one that refused it does not.
+    const items = await fulfillerOrder(w.url, w.supplierToken, fresh.number, 'id items { sku }');
+    assert.deepEqual(expectData(items).core.order.items.map((i: { sku: string }) => i.sku), ['C']);
+    const refuser = await fulfillerOrder(w.url, otherToken, fresh.number, 'id');
+    assert.equal(refuser.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+
+    // Both parts dispatched: the order is COMPLETED, every line FULFILLED, its version its history rows.
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: fresh.number, status: 513 }]);
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: fresh.number, status: 8 }]);
+    m = await merchantOrder(w.url, deliveryToken, story.id, 'state status version lines { status } events { action }');
+    assert.deepEqual([m.state, m.status], ['COMPLETED', 8]);
+    assert.deepEqual(m.lines.map((l: { status: string }) => l.status), ['FULFILLED', 'FULFILLED', 'FULFILLED']);
+    assert.equal(m.version, m.events.length, 'version = history rows');
+    const done = await gql(w.url, deliveryToken, REROUTE, { id: theirs.id, supplierId: w.supplier.id });
+    assert.equal(expectData(done).deliveryOrderReroute.state, 'REJECTED', 'a COMPLETED order refuses every change');
   });
 
   it('a single-supplier order keeps one delivery order under the order’s own number', async () => {

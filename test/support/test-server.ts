@@ -1,6 +1,7 @@
 /**
  * A real Ordergraph server for end-to-end tests: `node bin/ordergraph.js serve` as a child process on a free
- * loopback port, with a fresh temporary DATA_DIR, `ORDERGRAPH_DEMO=false`, `LOG_LEVEL=warn`, and a fresh
+ * loopback port, with a fresh temporary DATA_DIR, `ORDERGRAPH_DEMO=false`, `LOG_LEVEL=warn`,
+ * `ORDERGRAPH_DB_POOL_SIZE=8`, and a fresh
  * database of the kind `TEST_DB` names (see test-database.ts). Every test file starts its own servers, so files
  * share no ports, data directories or databases and can run in parallel.
  *
@@ -170,6 +171,8 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     DATA_DIR: dataDir,
     ORDERGRAPH_DEMO: 'false',
     LOG_LEVEL: 'warn',
+    // Several files run at once on one PostgreSQL (max_connections 100 by default), some with three processes.
+    ORDERGRAPH_DB_POOL_SIZE: '8',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...opts.env,
   };

@@ -13,6 +13,7 @@ import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
 import { JSONScalar } from '../scalars.ts';
 import { readFeed } from '../../webhooks/event-feed.ts';
+import { createShipmentsResolver, orderShipmentsResolver } from './shipment-resolvers.ts';
 
 /** The Order fields `fulfillerOrderStatus` fills: a bulk update that selects only these loads no whole orders. */
 const STATUS_FIELDS: ReadonlySet<string> = new Set([
@@ -49,7 +50,7 @@ export function fulfillerOrderStatus(row: DeliveryStatusRow) {
  * A delivery order as its fulfiller sees it, with the merchant order's address and references and only the
  * delivery order's lines (`lines`). Address lines: 1 street, 2 complement, 3 city.
  */
-export function fulfillerOrder(deliveryOrder: DeliveryStatusRow, { row, lines }: OrderRecord): Order {
+export function fulfillerOrder(deliveryOrder: DeliveryStatusRow, { row, lines }: OrderRecord): Omit<Order, 'shipments'> {
   const d: DeliveryFields = row.delivery ? JSON.parse(row.delivery) : {};
   const items: OrderItem[] = lines.filter((l) => l.delivery_order_id === deliveryOrder.id).map((l) => {
     const status = l.status === 'CANCELED' ? 128 : deliveryOrder.status;
@@ -60,6 +61,7 @@ export function fulfillerOrder(deliveryOrder: DeliveryStatusRow, { row, lines }:
       sku: l.sku,
       description: l.label,
       quantity: l.quantity,
+      fulfilled_quantity: l.fulfilled_quantity,
       status,
       status_name: statusName(status),
     };
@@ -105,10 +107,10 @@ export const fulfillerResolvers: Resolvers = {
           limit: args.limit,
           afterId: args.after_id,
         })
-      ).map((r) => fulfillerOrder(r.deliveryOrder, r.order)),
+      ).map((r) => fulfillerOrder(r.deliveryOrder, r.order)) as never,
     order: async (_, { id }, { ctx }) => {
       const r = await getFulfillerOrder(ctx, id);
-      return fulfillerOrder(r.deliveryOrder, r.order);
+      return fulfillerOrder(r.deliveryOrder, r.order) as never;
     },
     events: async (_, args, { ctx }) =>
       (await readFeed(ctx, 'order-it.order-manager.view', { after: args.after, size: args.limit, sizeField: 'limit' })).edges.map((e) => e.node),
@@ -135,5 +137,9 @@ export const fulfillerResolvers: Resolvers = {
       const inputs = (orders ?? []).map((o) => (o ? { id: o.id, reason: o.reason, reasonCode: o.reason_code ?? null } : null));
       return (await rejectDeliveryOrders(ctx, inputs)).map(fulfillerResult) as never;
     },
+    createShipments: createShipmentsResolver,
+  },
+  Order: {
+    shipments: orderShipmentsResolver,
   },
 };

@@ -84,6 +84,15 @@ export type CoreMutation = {
    * Permission: order-it.order-manager.edit.
    */
   rejectOrders: Maybe<Array<Maybe<Order>>>;
+  /**
+   * Records up to 1,000 parcels (KornitX Order Item Shipments): each names its order by `order_id` or
+   * `order_external_ref`, and its items by `id` or `external_ref` with a quantity (items omitted: every unit left
+   * to ship). Shipped units count in the items' fulfilled quantity; an order whose items are all shipped moves to
+   * 8 Dispatched. Each shipment is applied on its own: a refused one (more than is left of an item, a quantity ≤ 0,
+   * an item of another order, a cancelled or rejected order, a tracking_url that is not http(s)) is null at its
+   * index with an error whose path ends at that index, and writes nothing. Permission: order-it.order-manager.edit.
+   */
+  createShipments: Maybe<Array<Maybe<Shipment>>>;
 };
 
 
@@ -94,6 +103,68 @@ export type CoreMutationUpdateOrdersArgs = {
 
 export type CoreMutationRejectOrdersArgs = {
   orders?: InputMaybe<Array<InputMaybe<RejectOrderInput>>>;
+};
+
+
+export type CoreMutationCreateShipmentsArgs = {
+  shipments?: InputMaybe<Array<InputMaybe<ShipmentInput>>>;
+};
+
+export type ShipmentInput = {
+  /** The order (its id), or use order_external_ref. */
+  order_id?: InputMaybe<Scalars['Int']['input']>;
+  /** The merchant's reference of the order, when it names exactly one of your orders. */
+  order_external_ref?: InputMaybe<Scalars['String']['input']>;
+  /** The items in the parcel; omitted: every unit of the order left to ship. */
+  items?: InputMaybe<Array<InputMaybe<ShipmentItemInput>>>;
+  shipping_carrier?: InputMaybe<Scalars['String']['input']>;
+  shipping_method?: InputMaybe<Scalars['String']['input']>;
+  tracking_number?: InputMaybe<Scalars['String']['input']>;
+  /** An absolute http(s) URL where the parcel can be tracked; sent on to the merchant. */
+  tracking_url?: InputMaybe<Scalars['String']['input']>;
+  /** Your reference of the parcel. */
+  reference?: InputMaybe<Scalars['String']['input']>;
+  /** Kilograms. */
+  weight?: InputMaybe<Scalars['Float']['input']>;
+  /** When the parcel left (ISO 8601); default: now. At most one day ahead. */
+  shipped_at?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ShipmentItemInput = {
+  /** The item's id, or use external_ref. */
+  id?: InputMaybe<Scalars['Int']['input']>;
+  /** The item's external reference (its sku). */
+  external_ref?: InputMaybe<Scalars['String']['input']>;
+  /** Units of the item in this parcel, a positive integer. */
+  quantity: Scalars['Int']['input'];
+};
+
+/** One parcel of an order. */
+export type Shipment = {
+  __typename?: 'Shipment';
+  id: Scalars['String']['output'];
+  /** The order it belongs to. */
+  order_id: Scalars['Int']['output'];
+  tracking_number: Maybe<Scalars['String']['output']>;
+  tracking_url: Maybe<Scalars['String']['output']>;
+  shipping_carrier: Maybe<Scalars['String']['output']>;
+  shipping_method: Maybe<Scalars['String']['output']>;
+  reference: Maybe<Scalars['String']['output']>;
+  weight: Maybe<Scalars['Float']['output']>;
+  items: Array<ShipmentItem>;
+  /** OPENED, or COMPLETED once the carrier delivered it, returned it to its sender, or it expired. */
+  state: Scalars['String']['output'];
+  /** The latest carrier event (NEW until the carrier reports one). */
+  last_event: Scalars['String']['output'];
+  shipped_datetime: Scalars['String']['output'];
+  created_datetime: Scalars['String']['output'];
+};
+
+export type ShipmentItem = {
+  __typename?: 'ShipmentItem';
+  id: Scalars['Int']['output'];
+  external_ref: Maybe<Scalars['String']['output']>;
+  quantity: Scalars['Int']['output'];
 };
 
 export type RejectOrderInput = {
@@ -139,6 +210,8 @@ export type Order = {
   sale_datetime: Maybe<Scalars['String']['output']>;
   creation_datetime: Maybe<Scalars['String']['output']>;
   items: Array<OrderItem>;
+  /** The order's parcels, oldest first. */
+  shipments: Array<Shipment>;
 };
 
 export type OrderItem = {
@@ -149,6 +222,8 @@ export type OrderItem = {
   sku: Maybe<Scalars['String']['output']>;
   description: Maybe<Scalars['String']['output']>;
   quantity: Scalars['Int']['output'];
+  /** Units shipped (createShipments). */
+  fulfilled_quantity: Scalars['Int']['output'];
   status: Scalars['Int']['output'];
   status_name: Scalars['String']['output'];
 };
@@ -253,6 +328,11 @@ export type ResolversTypes = {
   CoreQuery: ResolverTypeWrapper<CoreQuery>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CoreMutation: ResolverTypeWrapper<CoreMutation>;
+  ShipmentInput: ShipmentInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ShipmentItemInput: ShipmentItemInput;
+  Shipment: ResolverTypeWrapper<Shipment>;
+  ShipmentItem: ResolverTypeWrapper<ShipmentItem>;
   RejectOrderInput: RejectOrderInput;
   OrderInput: OrderInput;
   Order: ResolverTypeWrapper<Order>;
@@ -272,6 +352,11 @@ export type ResolversParentTypes = {
   CoreQuery: CoreQuery;
   Int: Scalars['Int']['output'];
   CoreMutation: CoreMutation;
+  ShipmentInput: ShipmentInput;
+  Float: Scalars['Float']['output'];
+  ShipmentItemInput: ShipmentItemInput;
+  Shipment: Shipment;
+  ShipmentItem: ShipmentItem;
   RejectOrderInput: RejectOrderInput;
   OrderInput: OrderInput;
   Order: Order;
@@ -310,6 +395,29 @@ export type CoreQueryResolvers<ContextType = GraphQLContext, ParentType extends 
 export type CoreMutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CoreMutation'] = ResolversParentTypes['CoreMutation']> = {
   updateOrders?: Resolver<Maybe<Array<Maybe<ResolversTypes['Order']>>>, ParentType, ContextType, Partial<CoreMutationUpdateOrdersArgs>>;
   rejectOrders?: Resolver<Maybe<Array<Maybe<ResolversTypes['Order']>>>, ParentType, ContextType, Partial<CoreMutationRejectOrdersArgs>>;
+  createShipments?: Resolver<Maybe<Array<Maybe<ResolversTypes['Shipment']>>>, ParentType, ContextType, Partial<CoreMutationCreateShipmentsArgs>>;
+};
+
+export type ShipmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  order_id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tracking_number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tracking_url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shipping_carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shipping_method?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['ShipmentItem']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  last_event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shipped_datetime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  created_datetime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ShipmentItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShipmentItem'] = ResolversParentTypes['ShipmentItem']> = {
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  external_ref?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type OrderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
@@ -335,6 +443,7 @@ export type OrderResolvers<ContextType = GraphQLContext, ParentType extends Reso
   sale_datetime?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   creation_datetime?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
+  shipments?: Resolver<Array<ResolversTypes['Shipment']>, ParentType, ContextType>;
 };
 
 export type OrderItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
@@ -344,6 +453,7 @@ export type OrderItemResolvers<ContextType = GraphQLContext, ParentType extends 
   sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fulfilled_quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status_name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -369,6 +479,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Viewer?: ViewerResolvers<ContextType>;
   CoreQuery?: CoreQueryResolvers<ContextType>;
   CoreMutation?: CoreMutationResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
+  ShipmentItem?: ShipmentItemResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
   EventHeader?: EventHeaderResolvers<ContextType>;

@@ -10,6 +10,8 @@ import { selectsOnly } from '../fulfiller/selected-fields.ts';
 const WITHOUT_TOTAL = new Set(['edges', 'pageInfo', '__typename']);
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
 import { webhookQueries, webhookMutations } from './webhook-resolvers.ts';
+import { deliveryOrderEvents, getDeliveryOrder, listDeliveryOrders, orderDeliveryOrders } from '../../fulfilment/delivery-order-queries.ts';
+import { rerouteDeliveryOrderCommand } from '../../fulfilment/reroute-delivery-order.ts';
 
 export const ordersResolvers: Resolvers = {
   DateTime,
@@ -19,6 +21,8 @@ export const ordersResolvers: Resolvers = {
     order: (_, args, { ctx }) => getOrder(ctx, { id: args.id, externalReference: args.byExternalReference?.externalReference }) as never,
     orders: (_, args, { ctx }, info) => listOrders(ctx, args, { countTotal: !selectsOnly(info, WITHOUT_TOTAL) }) as never,
     dispatchableRequest: (_, { id }, { ctx }) => getDispatchableRequest(ctx, id),
+    deliveryOrder: (_, { id }, { ctx }) => getDeliveryOrder(ctx, id) as never,
+    deliveryOrders: (_, { orderId }, { ctx }) => listDeliveryOrders(ctx, orderId) as never,
     ...webhookQueries,
   },
   Mutation: {
@@ -27,9 +31,14 @@ export const ordersResolvers: Resolvers = {
     orderOpen: (_, { id }, { ctx }) => openOrderCommand(ctx, id),
     orderCancel: (_, { id }, { ctx }) => cancelOrderCommand(ctx, id),
     orderRequestFulfillment: (_, { id }, { ctx }) => requestFulfillmentCommand(ctx, id),
+    deliveryOrderReroute: (_, { id, supplierId }, { ctx }) => rerouteDeliveryOrderCommand(ctx, id, supplierId),
     ...webhookMutations,
   },
   Order: {
     events: (order, _, { ctx }) => orderHistory(ctx, order.id) as never,
+    deliveryOrders: (order, _, { ctx }) => orderDeliveryOrders(ctx, order.id) as never,
+  },
+  DeliveryOrder: {
+    events: (d, _, { ctx }) => deliveryOrderEvents(ctx, d) as never,
   },
 };

@@ -28,6 +28,10 @@ export type Query = {
   orders: OrderConnection;
   /** The state of a dispatchable request. Scope: view_orders. */
   dispatchableRequest: Maybe<DispatchableRequest>;
+  /** One delivery order (one supplier's part of an opened order), by id. Scope: view_delivery_orders. */
+  deliveryOrder: Maybe<DeliveryOrder>;
+  /** An order's delivery orders, in number order; empty while the order is DRAFT. Scope: view_delivery_orders. */
+  deliveryOrders: Array<DeliveryOrder>;
   /** The organization's webhooks. Scope: edit_integrations. */
   webhooks: WebhookConnection;
   /** Every delivery attempt of one webhook, newest first; null with a NOT_FOUND error for an unknown webhook. Scope: edit_integrations. */
@@ -58,6 +62,16 @@ export type QueryOrdersArgs = {
 
 export type QueryDispatchableRequestArgs = {
   id: Scalars['String']['input'];
+};
+
+
+export type QueryDeliveryOrderArgs = {
+  id: Scalars['String']['input'];
+};
+
+
+export type QueryDeliveryOrdersArgs = {
+  orderId: Scalars['String']['input'];
 };
 
 
@@ -92,6 +106,12 @@ export type Mutation = {
   orderCancel: Maybe<DispatchableRequest>;
   /** Asks the supplier to fulfil the order (status 512), opening it first if DRAFT. Scope: edit_orders. */
   orderRequestFulfillment: Maybe<DispatchableRequest>;
+  /**
+   * Sends a REJECTED delivery order's lines to another supplier (the merchant's default or a connected one), as a new
+   * delivery order; the rejected one then stops counting in the order's status. Allowed while other parts are in
+   * production. Scope: edit_delivery_orders.
+   */
+  deliveryOrderReroute: Maybe<DispatchableRequest>;
   /** Subscribes an endpoint to events. Scope: edit_integrations. */
   webhookCreate: Maybe<Webhook>;
   /** Changes a webhook; `rotateSecret: true` issues a new secret (both are signed with for 24 hours). Scope: edit_integrations. */
@@ -125,6 +145,12 @@ export type MutationOrderCancelArgs = {
 
 export type MutationOrderRequestFulfillmentArgs = {
   id: Scalars['String']['input'];
+};
+
+
+export type MutationDeliveryOrderRerouteArgs = {
+  id: Scalars['String']['input'];
+  supplierId: Scalars['String']['input'];
 };
 
 
@@ -296,8 +322,74 @@ export type Order = {
   version: Scalars['Int']['output'];
   /** The order's history, oldest first. */
   events: Array<OrderEvent>;
+  /** The order's parts, one per supplier, in number order (empty while DRAFT). Scope: view_delivery_orders. */
+  deliveryOrders: Maybe<Array<DeliveryOrder>>;
   createdAt: Scalars['DateTime']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+export type DeliveryOrderStateEnum =
+  /** Sent, awaiting the supplier (status before 513). */
+  | 'PENDING'
+  /** Accepted by the supplier, in progress. */
+  | 'OPENED'
+  /** Dispatched (8/64) or cancelled (128). */
+  | 'COMPLETED'
+  /** Refused by the supplier with a reason; the merchant may reroute it (deliveryOrderReroute) or cancel the order. */
+  | 'REJECTED';
+
+/** One supplier's part of an opened order (HappyColis DeliveryOrder). Its status moves on its own; the order rolls up. */
+export type DeliveryOrder = {
+  __typename?: 'DeliveryOrder';
+  id: Scalars['String']['output'];
+  /** The id the supplier's Fulfiller API uses; a single-supplier order's only delivery order has the order's number. */
+  number: Scalars['Int']['output'];
+  orderId: Scalars['String']['output'];
+  supplierId: Scalars['String']['output'];
+  state: DeliveryOrderStateEnum;
+  /** Fulfilment status code (see the Fulfiller API). */
+  status: Scalars['Int']['output'];
+  statusName: Scalars['String']['output'];
+  /** Why the supplier rejected it (REJECTED only). */
+  reason: Maybe<Scalars['String']['output']>;
+  reasonCode: Maybe<Scalars['String']['output']>;
+  /** The delivery order that took over its lines, once rerouted. */
+  reroutedTo: Maybe<Scalars['String']['output']>;
+  shippingCarrier: Maybe<Scalars['String']['output']>;
+  shippingMethod: Maybe<Scalars['String']['output']>;
+  shippingTracking: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+  /** Its lines (none once rerouted: they moved to the new delivery order). */
+  lines: Array<DeliveryOrderLine>;
+  /** Its fulfilment history, oldest first (HappyColis fulfillmentData.events). */
+  events: Array<FulfillmentEvent>;
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type DeliveryOrderLine = {
+  __typename?: 'DeliveryOrderLine';
+  id: Scalars['String']['output'];
+  /** The order line this is (lines are not split across delivery orders). */
+  orderLineId: Scalars['String']['output'];
+  sku: Maybe<Scalars['String']['output']>;
+  label: Maybe<Scalars['String']['output']>;
+  quantity: Scalars['Int']['output'];
+  /** Units shipped. */
+  fulfilledQuantity: Scalars['Int']['output'];
+  status: OrderLineStatusEnum;
+};
+
+/** One step of a delivery order's fulfilment. */
+export type FulfillmentEvent = {
+  __typename?: 'FulfillmentEvent';
+  /** FULFILLMENT_REQUESTED, FULFILLMENT_ACCEPTED, FULFILLMENT_REJECTED, STATUS_CHANGED, NOTE, REROUTED, CANCELLED, ... */
+  type: Scalars['String']['output'];
+  /** WARNING for a rejection, On Hold or QC Query; else NORMAL. */
+  level: Scalars['String']['output'];
+  /** The status reached, and the supplier's reason or note. */
+  message: Maybe<Scalars['String']['output']>;
+  date: Scalars['DateTime']['output'];
 };
 
 export type Delivery = {
@@ -379,7 +471,9 @@ export type DispatchableRequestTypeEnum =
   | 'ORDER_UPDATE'
   | 'OPEN'
   | 'CANCEL'
-  | 'REQUEST_FULFILLMENT';
+  | 'REQUEST_FULFILLMENT'
+  /** deliveryOrderReroute */
+  | 'REROUTE';
 
 export type DispatchableRequestStateEnum =
   | 'PENDING'
@@ -636,6 +730,10 @@ export type ResolversTypes = {
   OrderLineInput: OrderLineInput;
   OrderFilter: OrderFilter;
   Order: ResolverTypeWrapper<Order>;
+  DeliveryOrderStateEnum: DeliveryOrderStateEnum;
+  DeliveryOrder: ResolverTypeWrapper<DeliveryOrder>;
+  DeliveryOrderLine: ResolverTypeWrapper<DeliveryOrderLine>;
+  FulfillmentEvent: ResolverTypeWrapper<FulfillmentEvent>;
   Delivery: ResolverTypeWrapper<Delivery>;
   OrderLine: ResolverTypeWrapper<OrderLine>;
   OrderEvent: ResolverTypeWrapper<OrderEvent>;
@@ -679,6 +777,9 @@ export type ResolversParentTypes = {
   OrderLineInput: OrderLineInput;
   OrderFilter: OrderFilter;
   Order: Order;
+  DeliveryOrder: DeliveryOrder;
+  DeliveryOrderLine: DeliveryOrderLine;
+  FulfillmentEvent: FulfillmentEvent;
   Delivery: Delivery;
   OrderLine: OrderLine;
   OrderEvent: OrderEvent;
@@ -714,6 +815,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, Partial<QueryOrderArgs>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   dispatchableRequest?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<QueryDispatchableRequestArgs, 'id'>>;
+  deliveryOrder?: Resolver<Maybe<ResolversTypes['DeliveryOrder']>, ParentType, ContextType, RequireFields<QueryDeliveryOrderArgs, 'id'>>;
+  deliveryOrders?: Resolver<Array<ResolversTypes['DeliveryOrder']>, ParentType, ContextType, RequireFields<QueryDeliveryOrdersArgs, 'orderId'>>;
   webhooks?: Resolver<ResolversTypes['WebhookConnection'], ParentType, ContextType, RequireFields<QueryWebhooksArgs, 'first'>>;
   webhookDeliveries?: Resolver<Maybe<ResolversTypes['WebhookDeliveryConnection']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
   events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
@@ -725,6 +828,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   orderOpen?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationOrderOpenArgs, 'id'>>;
   orderCancel?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationOrderCancelArgs, 'id'>>;
   orderRequestFulfillment?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationOrderRequestFulfillmentArgs, 'id'>>;
+  deliveryOrderReroute?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationDeliveryOrderRerouteArgs, 'id' | 'supplierId'>>;
   webhookCreate?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationWebhookCreateArgs, 'input'>>;
   webhookUpdate?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationWebhookUpdateArgs, 'id' | 'input'>>;
   webhookDelete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationWebhookDeleteArgs, 'id'>>;
@@ -766,8 +870,47 @@ export type OrderResolvers<ContextType = GraphQLContext, ParentType extends Reso
   locked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['OrderEvent']>, ParentType, ContextType>;
+  deliveryOrders?: Resolver<Maybe<Array<ResolversTypes['DeliveryOrder']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type DeliveryOrderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeliveryOrder'] = ResolversParentTypes['DeliveryOrder']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  supplierId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['DeliveryOrderStateEnum'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  statusName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reasonCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reroutedTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingCarrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingMethod?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingTracking?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['DeliveryOrderLine']>, ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['FulfillmentEvent']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type DeliveryOrderLineResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeliveryOrderLine'] = ResolversParentTypes['DeliveryOrderLine']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderLineId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fulfilledQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderLineStatusEnum'], ParentType, ContextType>;
+};
+
+export type FulfillmentEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FulfillmentEvent'] = ResolversParentTypes['FulfillmentEvent']> = {
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type DeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Delivery'] = ResolversParentTypes['Delivery']> = {
@@ -917,6 +1060,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  DeliveryOrder?: DeliveryOrderResolvers<ContextType>;
+  DeliveryOrderLine?: DeliveryOrderLineResolvers<ContextType>;
+  FulfillmentEvent?: FulfillmentEventResolvers<ContextType>;
   Delivery?: DeliveryResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderEvent?: OrderEventResolvers<ContextType>;
