@@ -1,26 +1,23 @@
 /**
  * KORNITX bodies (SPEC §9; the KornitX "supplier API" and "generic API notification" pages):
  * - order push, for a supplier organization's webhook: on `delivery-order/created`, the Fulfiller API's Order
- *   (snake_case, with `items`), read when sent (the order was just routed);
- * - status callback, for a merchant organization's webhook: on `order/status-changed` (which every status change,
- *   shipment roll-up and cancellation produces), `{id, ref, external_ref, status, status_name, shipping_*,
- *   new_shipments, new_cancellations}`, where "new" means not in the last callback this webhook delivered for the
- *   order (the event snapshot of its last successful delivery), so the retailer need not consolidate.
+ *   (snake_case, with `items`), read when sent (the delivery order was just routed);
+ * - status callback, for a merchant organization's webhook, on `order/status-changed` (every status change,
+ *   cancellations included) and on `shipment/created` (every parcel): `{id, ref, external_ref, status,
+ *   status_name, shipping_*, new_shipments, new_cancellations}`. A shipment's callback lists that parcel; a status
+ *   change's lists the lines cancelled since the last status callback this webhook delivered for the order (its
+ *   event snapshot), so the retailer need not consolidate.
  */
 export const ORDER_PUSH_TYPES: readonly string[] = ['delivery-order/created'];
-export const STATUS_CALLBACK_TYPES: readonly string[] = ['order/status-changed'];
+export const STATUS_CHANGE = 'order/status-changed';
+export const SHIPMENT_CREATED = 'shipment/created';
+export const STATUS_CALLBACK_TYPES: readonly string[] = [STATUS_CHANGE, SHIPMENT_CREATED];
 
 interface LineLike {
   id: string | number;
   sku?: string | null;
   quantity: number;
   status?: string;
-}
-interface ShipmentLike {
-  id: string;
-  tracking?: string | null;
-  trackingUrl?: string | null;
-  details?: { sku?: string | null; quantity: number; lineId?: string | number }[];
 }
 /** The parts of an Order view (merchant dialect) a status callback reads. */
 export interface OrderSnapshot {
@@ -33,33 +30,42 @@ export interface OrderSnapshot {
   shippingMethod?: string | null;
   shippingTracking?: string | null;
   lines?: LineLike[];
-  shipments?: ShipmentLike[];
+}
+/** The parts of a Shipment view (`shipment/created`'s body) a callback reads. */
+export interface ShipmentSnapshot {
+  tracking: string | null;
+  trackingUrl: string | null;
+  details: { sku: string | null; quantity: number; orderLineId: string }[];
 }
 
 const cancelled = (l: LineLike) => l.status === 'CANCELED';
 
-/** The status callback for `current`, with what `previous` (the last delivered snapshot, if any) already said. */
-export function statusCallback(current: OrderSnapshot, previous: OrderSnapshot | undefined) {
-  const shippedBefore = new Set((previous?.shipments ?? []).map((s) => s.id));
-  const cancelledBefore = new Set((previous?.lines ?? []).filter(cancelled).map((l) => String(l.id)));
+function callback(order: OrderSnapshot, newShipments: ShipmentSnapshot[], newCancellations: LineLike[]) {
   return {
-    id: current.number,
-    ref: current.id,
-    external_ref: current.externalReference ?? null,
-    status: current.status,
-    status_name: current.statusName,
-    shipping_carrier: current.shippingCarrier ?? null,
-    shipping_method: current.shippingMethod ?? null,
-    shipping_tracking: current.shippingTracking ?? null,
-    new_shipments: (current.shipments ?? [])
-      .filter((s) => !shippedBefore.has(s.id))
-      .map((s) => ({
-        tracking: s.tracking ?? null,
-        tracking_url: s.trackingUrl ?? null,
-        items: (s.details ?? []).map((d) => ({ id: d.lineId ?? null, external_ref: d.sku ?? null, quantity: d.quantity })),
-      })),
-    new_cancellations: (current.lines ?? [])
-      .filter((l) => cancelled(l) && !cancelledBefore.has(String(l.id)))
-      .map((l) => ({ id: l.id, external_ref: l.sku ?? null, quantity: l.quantity })),
+    id: order.number,
+    ref: order.id,
+    external_ref: order.externalReference ?? null,
+    status: order.status,
+    status_name: order.statusName,
+    shipping_carrier: order.shippingCarrier ?? null,
+    shipping_method: order.shippingMethod ?? null,
+    shipping_tracking: order.shippingTracking ?? null,
+    new_shipments: newShipments.map((s) => ({
+      tracking: s.tracking,
+      tracking_url: s.trackingUrl,
+      items: s.details.map((d) => ({ id: Number(d.orderLineId), external_ref: d.sku, quantity: d.quantity })),
+    })),
+    new_cancellations: newCancellations.map((l) => ({ id: Number(l.id), external_ref: l.sku ?? null, quantity: l.quantity })),
   };
+}
+
+/** The callback of a status change: `current` with what `previous` (the last one delivered, if any) did not cancel. */
+export function statusCallback(current: OrderSnapshot, previous: OrderSnapshot | undefined) {
+  const cancelledBefore = new Set((previous?.lines ?? []).filter(cancelled).map((l) => String(l.id)));
+  return callback(current, [], (current.lines ?? []).filter((l) => cancelled(l) && !cancelledBefore.has(String(l.id))));
+}
+
+/** The callback of a new parcel: the order as it is now, and that parcel. */
+export function shipmentCallback(order: OrderSnapshot, shipment: ShipmentSnapshot) {
+  return callback(order, [shipment], []);
 }

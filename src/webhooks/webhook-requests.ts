@@ -9,7 +9,17 @@ import { lastDeliveredPayload } from '../db/sql/last-delivered-payload.ts';
 import { loadFulfillerOrder } from '../orders/fulfiller-queries.ts';
 import { fulfillerOrder } from '../api/fulfiller/resolvers.ts';
 import { envelopeRequest, kornitxRequest, type DeliveredEvent, type OutgoingRequest, type WebhookFormat } from './webhook-formats.ts';
-import { ORDER_PUSH_TYPES, STATUS_CALLBACK_TYPES, statusCallback, type OrderSnapshot } from './kornitx-bodies.ts';
+import {
+  ORDER_PUSH_TYPES,
+  SHIPMENT_CREATED,
+  STATUS_CALLBACK_TYPES,
+  STATUS_CHANGE,
+  shipmentCallback,
+  statusCallback,
+  type OrderSnapshot,
+  type ShipmentSnapshot,
+} from './kornitx-bodies.ts';
+import { statusName } from '../orders/status-transitions.ts';
 import type { WebhookRow } from './webhook-subscriptions.ts';
 
 const USER_AGENT = 'Ordergraph-Webhooks/1.0';
@@ -52,8 +62,34 @@ export async function buildRequest(db: Kysely<Database>, webhook: WebhookRow, ev
     return withHeaders(webhook, kornitxRequest('POST', webhook.id, event, fulfillerOrder(record.deliveryOrder, record.order), webhook.secret));
   }
   if (!STATUS_CALLBACK_TYPES.includes(event.type) || !event.order_id) return null;
-  const previous = await lastDeliveredPayload(db, { webhookId: webhook.id, orderId: event.order_id, before: event.id });
-  const current = JSON.parse(event.payload) as OrderSnapshot;
-  const callback = statusCallback(current, previous ? (JSON.parse(previous) as OrderSnapshot) : undefined);
-  return withHeaders(webhook, kornitxRequest('PUT', webhook.id, event, callback, webhook.secret));
+  let body: unknown;
+  if (event.type === SHIPMENT_CREATED) {
+    const order = await currentOrder(db, event.order_id);
+    if (!order) return null;
+    body = shipmentCallback(order, JSON.parse(event.payload) as ShipmentSnapshot);
+  } else {
+    const previous = await lastDeliveredPayload(db, { webhookId: webhook.id, orderId: event.order_id, type: STATUS_CHANGE, before: event.id });
+    body = statusCallback(JSON.parse(event.payload) as OrderSnapshot, previous ? (JSON.parse(previous) as OrderSnapshot) : undefined);
+  }
+  return withHeaders(webhook, kornitxRequest('PUT', webhook.id, event, body, webhook.secret));
+}
+
+/** The order's status fields as they are now (a shipment's callback reports the status the parcel left it in). */
+async function currentOrder(db: Kysely<Database>, orderId: string): Promise<OrderSnapshot | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .select(['id', 'number', 'external_reference', 'state', 'status', 'shipping_carrier', 'shipping_method', 'shipping_tracking'])
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    number: row.number,
+    externalReference: row.external_reference,
+    status: row.status,
+    statusName: statusName(row.status),
+    shippingCarrier: row.shipping_carrier,
+    shippingMethod: row.shipping_method,
+    shippingTracking: row.shipping_tracking,
+  };
 }

@@ -92,28 +92,33 @@ describe('webhook formats', () => {
     const callbacks = await subscribe(t.api.token, { format: 'KORNITX', secret: randomBytes(30).toString('base64url') });
     const push = await subscribe(supplierIntegrations, { format: 'KORNITX', secret: randomBytes(30).toString('base64url') });
 
-    // The story of webhooks.test.ts, which produces every event type: a is updated, opened, put in production,
-    // then a late update is refused; b is opened and cancelled; c is refused by the supplier.
+    // The story of webhooks.test.ts: a is updated, opened, put in production, a late update is refused, and it is
+    // shipped in two parcels; b is opened and cancelled; c is refused by the supplier.
     const a = dataOf(await t.api.call('mutation($i: OrderInput!) { orderCreate(input: $i) { id number } }', { i: orderInput() }), 'orderCreate');
     await t.api.settled((await t.api.update({ id: a.id, comment: 'second' })).id);
     await t.api.settled((await t.api.open(a.id)).id);
     await fulfillerSetStatus(server.url, t.supplierToken, [a.number], 4);
     await t.api.settled((await t.api.update({ id: a.id, comment: 'too late' })).id);
+    const item = dataOf(await gql(server.url, t.supplierToken, `{ core { order(id: ${a.number}) { items { id } } } }`, undefined, FULFILLER), 'core').order.items[0].id;
+    for (const tracking of ['PARCEL-1', 'PARCEL-2']) {
+      const parcel = { order_id: a.number, items: [{ id: item, quantity: 1 }], shipping_carrier: 'Hermes', tracking_number: tracking, tracking_url: `https://track.example/${tracking}` };
+      const shipped = await gql(server.url, t.supplierToken, 'mutation($s: [ShipmentInput]) { core { createShipments(shipments: $s) { id } } }', { s: [parcel] }, FULFILLER);
+      assert.ok(dataOf(shipped, 'core').createShipments[0].id);
+    }
     const b = dataOf(await t.api.tryCreate(orderInput({ state: 'OPENED' })), 'orderCreate');
     await t.api.settled((await t.api.cancel(b.id)).id);
     const c = dataOf(await t.api.tryCreate(orderInput({ state: 'OPENED' })), 'orderCreate');
-    const refused = await gql(server.url, t.supplierToken, `mutation { core { rejectOrders(orders: [{id: ${c.number}, reason: "out of stock"}]) { id } } }`, undefined, {
-      path: '/fulfiller/graphql',
-    });
+    const refused = await gql(server.url, t.supplierToken, `mutation { core { rejectOrders(orders: [{id: ${c.number}, reason: "out of stock"}]) { id } } }`, undefined, FULFILLER);
     assert.equal(dataOf(refused, 'core').rejectOrders[0].id, c.number);
 
     const merchantEvents = await outbox(t.merchant.id);
-    assert.deepEqual([...new Set(merchantEvents.map((e) => e.type))].sort(), [...EVENT_TYPES].sort(), 'the story produces every event type');
-    const statusChanges = merchantEvents.filter((e) => e.type === 'order/status-changed');
+    const emitted = EVENT_TYPES.filter((type) => !NOT_EMITTED_YET.includes(type));
+    assert.deepEqual([...new Set(merchantEvents.map((e) => e.type))].sort(), [...emitted].sort(), 'the story produces every event type');
+    const callbackEvents = merchantEvents.filter((e) => e.type === 'order/status-changed' || e.type === 'shipment/created');
     const routed = (await outbox(t.supplier.id)).filter((e) => e.type === 'delivery-order/created');
     assert.equal(routed.length, 3, 'the supplier is told of each delivery order routed to it');
     const arrived = (rx: WebhookReceiver, n: number) => rx.waitFor(() => rx.accepted().length >= n, { timeoutMs: 60_000, message: `${n} deliveries` });
-    await Promise.all([arrived(hc.rx, merchantEvents.length), arrived(std.rx, merchantEvents.length), arrived(callbacks.rx, statusChanges.length), arrived(push.rx, routed.length)]);
+    await Promise.all([arrived(hc.rx, merchantEvents.length), arrived(std.rx, merchantEvents.length), arrived(callbacks.rx, callbackEvents.length), arrived(push.rx, routed.length)]);
 
     // HAPPYCOLIS and STANDARD: every event once (deduped on messageId), the envelope, in order per order.
     for (const [name, { rx, id, secret }] of Object.entries({ hc, std })) {
@@ -134,17 +139,25 @@ describe('webhook formats', () => {
     assert.equal(hc.rx.accepted()[0].headers['x-api-key'], 'k');
     assert.equal(hc.rx.accepted()[0].headers['webhook-signature'], undefined, 'a HappyColis delivery carries only its own signature');
 
-    // KORNITX merchant: one signed PUT per status change, in order per order; a cancellation is new once.
+    // KORNITX merchant: one signed PUT per status change and per parcel, in order per order; a parcel and a
+    // cancellation are each new once.
     assert.ok(callbacks.rx.accepted().every((r) => r.method === 'PUT' && bodyHmacVerifies(callbacks.secret, r, 'x-customgateway-hmac')));
     for (const order of [a, b, c]) {
       const sent = callbacks.rx.accepted().filter((r) => r.body.ref === order.id);
-      const expected = statusChanges.filter((e) => e.order_id === order.id).map((e) => JSON.parse(e.payload).status);
-      assert.deepEqual(sent.map((r) => [r.body.id, r.body.status]), expected.map((s) => [order.number, s]), `callbacks of order ${order.number}`);
+      const expected = callbackEvents
+        .filter((e) => e.order_id === order.id)
+        .map((e) => (e.type === 'shipment/created' ? `parcel ${JSON.parse(e.payload).tracking}` : `status ${JSON.parse(e.payload).status}`));
+      const got = sent.map((r) => (r.body.new_shipments.length ? `parcel ${r.body.new_shipments[0].tracking}` : `status ${r.body.status}`));
+      assert.deepEqual(got, expected, `callbacks of order ${order.number}`);
+      assert.ok(sent.every((r) => r.body.id === order.number));
       assert.ok(sent.length > 0, `order ${order.number} has callbacks`);
       for (const r of sent) assert.deepEqual(Object.keys(r.body).sort(), CALLBACK_KEYS);
     }
     const cancelled = callbacks.rx.accepted().filter((r) => r.body.ref === b.id && r.body.new_cancellations.length > 0);
     assert.deepEqual(cancelled.map((r) => r.body.new_cancellations.map((x: any) => [x.external_ref, x.quantity])), [[['TSHIRT-BLK-M', 2]]]);
+    const parcels = callbacks.rx.accepted().flatMap((r) => r.body.new_shipments);
+    assert.deepEqual(parcels, ['PARCEL-1', 'PARCEL-2'].map((tracking) => ({ tracking, tracking_url: `https://track.example/${tracking}`, items: [{ id: item, external_ref: 'TSHIRT-BLK-M', quantity: 1 }] })));
+    assert.ok(callbacks.rx.accepted().some((r) => r.body.ref === a.id && r.body.status === 8), 'the second parcel dispatched order a');
 
     // KORNITX supplier: one signed POST of the fulfiller Order per delivery order routed to it.
     const pushes = push.rx.accepted();
@@ -155,6 +168,10 @@ describe('webhook formats', () => {
     assert.deepEqual(pushedA.items.map((i: any) => [i.sku, i.quantity]), [['TSHIRT-BLK-M', 2]]);
   });
 });
+
+/** Merchant shipment events (shipmentAddEvent, issue #15) not on main yet: nothing emits them. */
+const NOT_EMITTED_YET: readonly string[] = ['shipment/shipping_event', 'shipment/delivered'];
+const FULFILLER = { path: '/fulfiller/graphql' } as const;
 
 const CALLBACK_KEYS = ['external_ref', 'id', 'new_cancellations', 'new_shipments', 'ref', 'shipping_carrier', 'shipping_method', 'shipping_tracking', 'status', 'status_name'];
 
