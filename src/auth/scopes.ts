@@ -10,6 +10,10 @@ export const SCOPES = [
   // Delivery orders (SPEC §8), HappyColis names: read a merchant order's parts; reroute a rejected part.
   'view_delivery_orders',
   'edit_delivery_orders',
+  // Shipments (SPEC §8), HappyColis names: read parcels; create them; add carrier events.
+  'view_shipments',
+  'create_shipments',
+  'edit_shipments',
   'order-it.order-manager.view',
   'order-it.order-manager.edit',
   'admin',

@@ -33,12 +33,12 @@ export async function seedDemo(services: Services, dataDir: string): Promise<Dem
   const merchant = await createClient(db, {
     organizationId: merchantOrg.id,
     name: 'Demo merchant client',
-    scopes: 'view_orders create_orders edit_orders edit_integrations view_delivery_orders edit_delivery_orders',
+    scopes: 'view_orders create_orders edit_orders edit_integrations view_delivery_orders edit_delivery_orders view_shipments create_shipments edit_shipments',
   });
   const supplier = await createClient(db, {
     organizationId: supplierOrg.id,
     name: 'Demo supplier client',
-    scopes: 'order-it.order-manager.view order-it.order-manager.edit',
+    scopes: 'order-it.order-manager.view order-it.order-manager.edit view_shipments create_shipments edit_shipments',
     access: [merchantOrg.id],
   });
   const ctx = {

@@ -67,9 +67,9 @@ export function deliveryOrderView({ row, lines }: DeliveryOrderRecord): Delivery
   };
 }
 
-/** A delivery order's event, its body the delivery order as it is now. */
+/** A delivery order's event, its body the delivery order as it is now (the feed loads it by `subjectId`). */
 export function deliveryOrderEvent(type: OutboxEvent['type'], d: DeliveryOrderRecord): OutboxEvent {
-  return { type, organizationId: d.row.organization_id, orderId: d.row.order_id, body: () => deliveryOrderView(d) };
+  return { type, organizationId: d.row.organization_id, orderId: d.row.order_id, subjectId: d.row.id, body: () => deliveryOrderView(d) };
 }
 
 /**

@@ -8,9 +8,9 @@ import { isDomainError } from '../errors/domain-error.ts';
 import { nextOrderNumbers } from '../db/sql/next-order-numbers.ts';
 import { newRowId } from '../db/row-ids.ts';
 import type { HistoryEntry } from '../orders/order-history.ts';
-import type { LineRow, OrderRecord } from '../orders/order-record.ts';
+import type { LineRow, OrderRecord, OrderRow } from '../orders/order-record.ts';
 import { STATUS } from '../orders/status-transitions.ts';
-import { assignLines, insertDeliveryOrders, type DeliveryOrderRecord } from './delivery-order-store.ts';
+import { assignLines, insertDeliveryOrders, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
 import { splitBySupplier } from './split.ts';
 import { createdChanges } from './delivery-order-view.ts';
 
@@ -22,6 +22,29 @@ export interface OpenedParts {
   history: HistoryEntry[];
 }
 
+/** A new delivery order of `order` for `supplierId`: sent, awaiting the supplier (PENDING, 1 Received). */
+export function newDeliveryOrderRow(order: Pick<OrderRow, 'id' | 'organization_id'>, supplierId: string, number: number, now: string): DeliveryOrderRow {
+  return {
+    id: newRowId(),
+    number,
+    order_id: order.id,
+    organization_id: order.organization_id,
+    supplier_id: supplierId,
+    state: 'PENDING',
+    status: STATUS.RECEIVED,
+    locked: 0,
+    shipping_carrier: null,
+    shipping_method: null,
+    shipping_tracking: null,
+    reason: null,
+    reason_code: null,
+    rerouted_to: null,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /** Creates the delivery orders of `record` (a DRAFT order being opened), at status 1 Received. */
 export async function openDeliveryOrders(tctx: TxCtx, record: OrderRecord, defaultSupplierId: string | null, now: string): Promise<OpenedParts> {
   const { row } = record;
@@ -30,25 +53,7 @@ export async function openDeliveryOrders(tctx: TxCtx, record: OrderRecord, defau
   const single = parts.length === 1;
   const numbers = single ? [row.number] : await nextOrderNumbers(tctx.services.db, tctx.tx, parts.length);
   const deliveryOrders: DeliveryOrderRecord[] = parts.map((part, i) => ({
-    row: {
-      id: newRowId(),
-      number: numbers[i],
-      order_id: row.id,
-      organization_id: row.organization_id,
-      supplier_id: part.supplierId,
-      state: 'PENDING',
-      status: STATUS.RECEIVED,
-      locked: 0,
-      shipping_carrier: null,
-      shipping_method: null,
-      shipping_tracking: null,
-      reason: null,
-      reason_code: null,
-      rerouted_to: null,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    },
+    row: newDeliveryOrderRow(row, part.supplierId, numbers[i], now),
     lines: part.lines.map((i) => record.lines[i]),
   }));
   await insertDeliveryOrders(tctx.tx, deliveryOrders.map((d) => d.row));

@@ -12,13 +12,13 @@ import { requireRoutableSupplier } from '../organizations/supplier-routing.ts';
 import { loadOrderForChange, merchantMayAccess } from '../orders/order-store.ts';
 import type { OrderRecord } from '../orders/order-record.ts';
 import { pending, refuseIfCompleted } from '../orders/order-commands.ts';
-import { STATUS, statusName } from '../orders/status-transitions.ts';
+import { statusName } from '../orders/status-transitions.ts';
 import type { DispatchableRequestView } from '../requests/dispatchable-requests.ts';
 import { nextOrderNumbers } from '../db/sql/next-order-numbers.ts';
-import { newRowId } from '../db/row-ids.ts';
 import { isoNow } from '../clock.ts';
 import { assignLines, deliveryOrderRecords, insertDeliveryOrders, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
 import { writeDeliveryOrderChanges } from './delivery-order-writes.ts';
+import { newDeliveryOrderRow } from './open-delivery-orders.ts';
 
 export interface ReroutePayload {
   deliveryOrderId: string;
@@ -86,30 +86,10 @@ export async function rerouteDeliveryOrderCommand(ctx: Ctx, id: string, supplier
 export async function rerouteDeliveryOrder(tctx: TxCtx, record: OrderRecord, p: ReroutePayload): Promise<string> {
   const { all, current } = await reroutable(tctx, record, p);
   const [number] = await nextOrderNumbers(tctx.services.db, tctx.tx, 1);
-  const now = isoNow();
-  const id = newRowId();
+  const row = newDeliveryOrderRow(record.row, p.supplierId, number, isoNow());
+  const id = row.id;
   const lines = current.lines.map((l) => ({ ...l, delivery_order_id: id, status: 'ACCEPTED' }));
-  const created: DeliveryOrderRecord = {
-    row: {
-      ...current.row,
-      id,
-      number,
-      supplier_id: p.supplierId,
-      state: 'PENDING',
-      status: STATUS.RECEIVED,
-      locked: 0,
-      shipping_carrier: null,
-      shipping_method: null,
-      shipping_tracking: null,
-      reason: null,
-      reason_code: null,
-      rerouted_to: null,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    },
-    lines,
-  };
+  const created: DeliveryOrderRecord = { row, lines };
   await insertDeliveryOrders(tctx.tx, [created.row]);
   await assignLines(tctx.tx, lines.map((l) => l.id), id, 'ACCEPTED');
   const moved = new Map(lines.map((l) => [l.id, l]));

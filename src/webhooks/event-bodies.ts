@@ -10,6 +10,7 @@ import type { Db } from '../db/database.ts';
 import { loadLines } from '../orders/order-store.ts';
 import { orderView } from '../orders/order-record.ts';
 import { requestView } from '../requests/dispatchable-requests.ts';
+import { deliveryOrderView } from '../fulfilment/delivery-order-view.ts';
 import { readShipments } from '../shipments/shipment-store.ts';
 import { shipmentView } from '../shipments/shipment-view.ts';
 
@@ -21,6 +22,13 @@ const loaders: Record<string, BodyLoader> = {
     const rows = await db.kysely.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
     const lines = await loadLines(db.kysely, rows.map((r) => r.id));
     return new Map(rows.map((row) => [row.id, orderView({ row, lines: lines.get(row.id) ?? [] })]));
+  },
+  'delivery-order': async (db, ids) => {
+    const rows = await db.kysely.selectFrom('delivery_orders').selectAll().where('id', 'in', ids).execute();
+    const lines = await loadLines(db.kysely, [...new Set(rows.map((r) => r.order_id))]);
+    return new Map(
+      rows.map((row) => [row.id, deliveryOrderView({ row, lines: (lines.get(row.order_id) ?? []).filter((l) => l.delivery_order_id === row.id) })]),
+    );
   },
   request: async (db, ids) => {
     const rows = await db.kysely.selectFrom('dispatchable_requests').selectAll().where('id', 'in', ids).execute();

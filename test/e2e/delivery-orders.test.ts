@@ -27,7 +27,7 @@ import {
 const REJECT = `mutation($orders: [RejectOrderInput]) { core { rejectOrders(orders: $orders) { id status status_name items { id status } } } }`;
 const REROUTE = `mutation($id: String!, $supplierId: String!) { deliveryOrderReroute(id: $id, supplierId: $supplierId) { id type state message } }`;
 const DELIVERY_ORDERS = `query($orderId: String!) { deliveryOrders(orderId: $orderId) {
-  id number orderId supplierId state status statusName reason reasonCode reroutedTo
+  id number orderId supplierId state status statusName reason reasonCode reroutedTo version
   lines { orderLineId sku quantity fulfilledQuantity status } events { type level message date } } }`;
 const DELIVERY_SCOPES = 'view_orders edit_orders view_delivery_orders edit_delivery_orders';
 const LINE = (sku: string, extra: Record<string, unknown> = {}) => ({ sku, label: sku, quantity: 2, price: 5, vatRate: 0.2, ...extra });
@@ -142,6 +142,10 @@ describe('delivery orders: one order, two suppliers', () => {
     assert.equal(rejection?.level, 'WARNING');
     assert.match(rejection?.message, /out of stock/);
     assert.match(mine.events.map((e: { message: string }) => e.message).join('|'), /4 In Production: on the press/);
+    // The event feed serves delivery-order events with the delivery order as it is when polled.
+    const feed = expectData(await gql(w.url, deliveryToken, '{ events(types: ["delivery-order/rejected"]) { edges { node { header { type } body } } } }'));
+    const bodies = feed.events.edges.map((e: { node: { body: { id: string; reason: string } } }) => e.node.body);
+    assert.deepEqual(bodies.map((b: { id: string; reason: string }) => [b.id, b.reason]), [[theirs.id, 'out of stock']]);
     // The same parts hang off the order; without view_delivery_orders that field alone is refused.
     const viaOrder = await merchantOrder(w.url, deliveryToken, story.id, 'deliveryOrders { id state }');
     assert.deepEqual(viaOrder.deliveryOrders.map((d: { id: string }) => d.id), [mine.id, theirs.id]);
@@ -180,6 +184,7 @@ describe('delivery orders: one order, two suppliers', () => {
     const [, old, fresh] = await listed();
     assert.deepEqual([old.state, old.reroutedTo, old.lines], ['REJECTED', fresh.id, []]);
     assert.equal(old.events.at(-1).type, 'REROUTED');
+    for (const d of [old, fresh]) assert.equal(d.version, d.events.length, 'a delivery order’s version = its history rows');
     assert.deepEqual([fresh.supplierId, fresh.state, fresh.status], [w.supplier.id, 'PENDING', 1]);
     assert.deepEqual(fresh.lines.map((l: { sku: string; status: string }) => [l.sku, l.status]), [['C', 'ACCEPTED']]);
     assert.match(settled.message, new RegExp(`delivery order ${fresh.number}`));

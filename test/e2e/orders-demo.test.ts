@@ -68,7 +68,7 @@ describe('ordergraph demo --json', () => {
     const v = await viewer(server.url, merchant.token);
     assert.equal(v.clientId, demo.merchant.client_id);
     assert.equal(v.organizationId, demo.merchant.org_id);
-    assert.deepEqual([...v.scopes].sort(), ['create_orders', 'edit_delivery_orders', 'edit_integrations', 'edit_orders', 'view_delivery_orders', 'view_orders']);
+    assert.deepEqual([...v.scopes].sort(), ['create_orders', 'create_shipments', 'edit_delivery_orders', 'edit_integrations', 'edit_orders', 'edit_shipments', 'view_delivery_orders', 'view_orders', 'view_shipments']);
   });
 
   test("the merchant client's token reads every demo order as printed", async () => {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { gql } from '../support/graphql.ts';
+import { createClient, getToken } from '../support/oauth.ts';
 import {
   assertErrorAt,
   createFulfillerWorld,
@@ -30,14 +31,28 @@ const LINE_FIELDS = 'state status locked lines { id sku status fulfilledQuantity
 
 const createShipments = (w: FulfillerWorld, token: string, s: unknown[]) => gql(w.url, token, CREATE, { s }, FULFILLER_PATH);
 
+const MERCHANT_SHIPMENT = `id reference tracking trackingUrl carrierName state lastEvent details { sku quantity orderLineId }
+  events { nodes { event date message location city country } } deliveryOrder { id number } createdAt`;
+const SHIPMENT_CREATE = `mutation($input: ShipmentInput!) { shipmentCreate(input: $input) { id shipment { ${MERCHANT_SHIPMENT} } } }`;
+const ADD_EVENT = `mutation($input: ShipmentAddEventInput!) { shipmentAddEvent(input: $input) { id state lastEvent events { nodes { event date city } } } }`;
+const SHIPMENT_SCOPES = 'view_orders view_delivery_orders view_shipments create_shipments edit_shipments';
+
 describe('shipments', () => {
   let server: TestServer;
   let w: FulfillerWorld;
   let stranger: FulfillerWorld;
+  /** Merchant tokens with the shipment scopes: ours and another tenant's. */
+  let merchant: string;
+  let strangerMerchant: string;
 
   before(async () => {
     server = await startServer();
     [w, stranger] = await Promise.all([createFulfillerWorld(server), createFulfillerWorld(server)]);
+    const [ours, theirs] = await Promise.all([
+      createClient(server, { org: w.merchant.id, scopes: SHIPMENT_SCOPES }),
+      createClient(server, { org: stranger.merchant.id, scopes: SHIPMENT_SCOPES }),
+    ]);
+    [merchant, strangerMerchant] = await Promise.all([getToken(server.url, ours), getToken(server.url, theirs)]);
   });
   after(() => server?.stop());
 
@@ -95,6 +110,17 @@ describe('shipments', () => {
     assert.deepEqual(f.items.map((i: any) => i.fulfilled_quantity), [2, 1, 3]);
     assert.deepEqual(f.shipments.map((s: any) => s.tracking_url), ['https://track.example/T1', 'http://ups.example/T2']);
 
+    // The merchant reads both parcels, their tracking URLs and what is in them, on the order and its delivery order.
+    const mo = await merchantOrder(w.url, merchant, order.id, `state deliveryOrders { number state status fulfilled: lines { fulfilledQuantity status } shipments { trackingUrl } } shipments { ${MERCHANT_SHIPMENT} }`);
+    assert.deepEqual(mo.shipments.map((s: any) => [s.trackingUrl, s.carrierName, s.details.map((d: any) => `${d.sku}x${d.quantity}`).join(',')]), [
+      ['https://track.example/T1', 'DHL', 'Ax2,Cx1'],
+      ['http://ups.example/T2', 'UPS', 'Bx1,Cx2'],
+    ]);
+    assert.ok(mo.shipments.every((s: any) => s.deliveryOrder.number === order.number && s.state === 'OPENED' && s.lastEvent === 'NEW'));
+    const [d] = mo.deliveryOrders;
+    assert.deepEqual([d.number, d.state, d.status], [order.number, 'COMPLETED', 8]);
+    assert.deepEqual(d.shipments.map((s: any) => s.trackingUrl), ['https://track.example/T1', 'http://ups.example/T2']);
+
     // Nothing is left: a third parcel is over-shipping.
     const third = await createShipments(w, w.supplierToken, [{ order_id: order.number }]);
     assertErrorAt(third.body, { path: ['core', 'createShipments', 0], code: 'BAD_USER_INPUT', message: /nothing is left to ship/ });
@@ -116,5 +142,79 @@ describe('shipments', () => {
       const m = await merchantOrder(w.url, w.merchantToken, order.id, 'state lines { fulfilledQuantity status }');
       assert.deepEqual([m.state, m.lines[0].fulfilledQuantity, m.lines[0].status], ['COMPLETED', 1, 'FULFILLED']);
     }
+  });
+
+  it('creates a shipment, follows the carrier to DELIVERED, refuses bad input, and hides it from another tenant', async () => {
+    const order = await createOrder(w, { lines: [{ sku: 'X', label: 'X', quantity: 2, price: 1 }, { sku: 'Y', label: 'Y', quantity: 1, price: 1 }] });
+    const [d] = (await merchantOrder(w.url, merchant, order.id, 'deliveryOrders { id number }')).deliveryOrders;
+    const input = { deliveryOrderId: d.id, carrierName: 'Colissimo', tracking: '6C1', trackingUrl: 'https://laposte.example/6C1', reference: 'R-1', weight: 1.5 };
+
+    // Refused, nothing written.
+    const bad = async (extra: Record<string, unknown>, field: RegExp) => {
+      const r = await gql(w.url, merchant, SHIPMENT_CREATE, { input: { ...input, ...extra } });
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(r.body));
+      assert.match(r.body.errors[0].message, field);
+    };
+    await bad({ details: [{ sku: 'X', quantity: 3 }] }, /input\.details\[0\]\.quantity.*at most 2/);
+    await bad({ details: [{ sku: 'X', quantity: 0 }] }, /input\.details\[0\]\.quantity.*positive/);
+    await bad({ details: [{ sku: 'NOPE', quantity: 1 }] }, /input\.details\[0\]\.sku/);
+    await bad({ trackingUrl: 'ftp://laposte.example/6C1' }, /input\.trackingUrl.*http\(s\)/);
+    assert.deepEqual((await merchantOrder(w.url, merchant, order.id, 'shipments { id }')).shipments, []);
+
+    const created = expectData(await gql(w.url, merchant, SHIPMENT_CREATE, { input: { ...input, details: [{ sku: 'X', quantity: 1 }] } })).shipmentCreate;
+    const s = created.shipment;
+    assert.equal(created.id, s.id);
+    assert.deepEqual([s.state, s.lastEvent, s.trackingUrl, s.carrierName, s.reference], ['OPENED', 'NEW', 'https://laposte.example/6C1', 'Colissimo', 'R-1']);
+    assert.deepEqual(s.details.map((x: any) => [x.sku, x.quantity]), [['X', 1]]);
+    assert.deepEqual(s.deliveryOrder, { id: d.id, number: d.number });
+    let lines = (await merchantOrder(w.url, merchant, order.id, 'lines { status fulfilledQuantity }')).lines;
+    assert.deepEqual(lines.map((l: any) => [l.status, l.fulfilledQuantity]), [['PARTIALLY_FULFILLED', 1], ['ACCEPTED', 0]]);
+
+    // Carrier events up to DELIVERED; a date more than a day ahead, before the shipment, or an unknown event is refused.
+    const event = (e: Record<string, unknown>) => gql(w.url, merchant, ADD_EVENT, { input: { shipmentId: s.id, ...e } });
+    const soon = (ms: number) => new Date(Date.parse(s.createdAt) + ms).toISOString();
+    for (const [e, field] of [
+      [{ event: 'IN_TRANSIT', date: soon(3 * 24 * 3600e3) }, /input\.date.*future/],
+      [{ event: 'IN_TRANSIT', date: soon(-3600e3) }, /input\.date.*before/],
+      [{ event: 'TELEPORTED', date: soon(1000) }, /event/],
+    ] as const) {
+      const r = await event(e);
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(r.body));
+      assert.match(r.body.errors[0].message, field);
+    }
+    let after = expectData(await event({ event: 'IN_TRANSIT', date: soon(1000), city: 'Lyon', country: 'FR' })).shipmentAddEvent;
+    assert.deepEqual([after.state, after.lastEvent], ['OPENED', 'IN_TRANSIT']);
+    after = expectData(await event({ event: 'DELIVERED', date: soon(2000), city: 'Paris' })).shipmentAddEvent;
+    assert.deepEqual([after.state, after.lastEvent], ['COMPLETED', 'DELIVERED']);
+    assert.deepEqual(after.events.nodes.map((n: any) => [n.event, n.city]), [['IN_TRANSIT', 'Lyon'], ['DELIVERED', 'Paris']]);
+    const read = expectData(await gql(w.url, merchant, `query($id: String!) { shipment(shipmentId: $id) { ${MERCHANT_SHIPMENT} } }`, { id: s.id })).shipment;
+    assert.deepEqual([read.state, read.lastEvent, read.events.nodes.length], ['COMPLETED', 'DELIVERED', 2]);
+
+    // The rest, details omitted: the delivery order is dispatched and COMPLETED, the order rolls up.
+    expectData(await gql(w.url, merchant, SHIPMENT_CREATE, { input: { deliveryOrderId: d.id, carrierName: 'Colissimo' } }));
+    const m = await merchantOrder(w.url, merchant, order.id, 'state status lines { status fulfilledQuantity } deliveryOrders { state status shipments { id } }');
+    assert.deepEqual([m.state, m.status, m.deliveryOrders[0].state, m.deliveryOrders[0].status, m.deliveryOrders[0].shipments.length], ['COMPLETED', 8, 'COMPLETED', 8, 2]);
+    lines = m.lines;
+    assert.deepEqual(lines.map((l: any) => [l.status, l.fulfilledQuantity]), [['FULFILLED', 2], ['FULFILLED', 1]]);
+    const over = await gql(w.url, merchant, SHIPMENT_CREATE, { input: { deliveryOrderId: d.id, carrierName: 'Colissimo' } });
+    assert.equal(over.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+
+    // Every step was an event, in the feed.
+    const feed = expectData(await gql(w.url, w.merchantToken, '{ events(first: 1000) { edges { node { header { type } body } } } }')).events.edges;
+    const types = feed.map((e: any) => e.node.header.type);
+    for (const t of ['shipment/created', 'shipment/shipping_event', 'shipment/delivered', 'delivery-order/completed']) assert.ok(types.includes(t), `${t} in ${types}`);
+    const delivered = feed.find((e: any) => e.node.header.type === 'shipment/delivered');
+    assert.equal(delivered.node.body.id, s.id);
+
+    // Another tenant: NOT_FOUND for the shipment, its events and its delivery order.
+    const foreign = await gql(w.url, strangerMerchant, `query($id: String!) { shipment(shipmentId: $id) { id } }`, { id: s.id });
+    assert.equal(foreign.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    const foreignEvent = await gql(w.url, strangerMerchant, ADD_EVENT, { input: { shipmentId: s.id, event: 'EXCEPTION', date: soon(3000) } });
+    assert.equal(foreignEvent.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    const foreignCreate = await gql(w.url, strangerMerchant, SHIPMENT_CREATE, { input: { deliveryOrderId: d.id, carrierName: 'x' } });
+    assert.equal(foreignCreate.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    // A token without the scope is told which one it lacks.
+    const noScope = await gql(w.url, w.merchantToken, `query($id: String!) { shipment(shipmentId: $id) { id } }`, { id: s.id });
+    assert.equal(noScope.body.errors?.[0]?.extensions?.code, 'INSUFFICIENT_SCOPE');
   });
 });

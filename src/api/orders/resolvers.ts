@@ -12,6 +12,7 @@ import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts'
 import { webhookQueries, webhookMutations } from './webhook-resolvers.ts';
 import { deliveryOrderEvents, getDeliveryOrder, listDeliveryOrders, orderDeliveryOrders } from '../../fulfilment/delivery-order-queries.ts';
 import { rerouteDeliveryOrderCommand } from '../../fulfilment/reroute-delivery-order.ts';
+import { shipmentFields, shipmentMutations, shipmentQueries } from './shipment-resolvers.ts';
 
 export const ordersResolvers: Resolvers = {
   DateTime,
@@ -24,6 +25,7 @@ export const ordersResolvers: Resolvers = {
     deliveryOrder: (_, { id }, { ctx }) => getDeliveryOrder(ctx, id) as never,
     deliveryOrders: (_, { orderId }, { ctx }) => listDeliveryOrders(ctx, orderId) as never,
     ...webhookQueries,
+    ...shipmentQueries,
   },
   Mutation: {
     orderCreate: (_, { input }, { ctx }) => createOrder(ctx, input) as never,
@@ -33,12 +35,16 @@ export const ordersResolvers: Resolvers = {
     orderRequestFulfillment: (_, { id }, { ctx }) => requestFulfillmentCommand(ctx, id),
     deliveryOrderReroute: (_, { id, supplierId }, { ctx }) => rerouteDeliveryOrderCommand(ctx, id, supplierId),
     ...webhookMutations,
+    ...shipmentMutations,
   },
   Order: {
     events: (order, _, { ctx }) => orderHistory(ctx, order.id) as never,
     deliveryOrders: (order, _, { ctx }) => orderDeliveryOrders(ctx, order.id) as never,
+    shipments: shipmentFields.orderShipments,
   },
   DeliveryOrder: {
     events: (d, _, { ctx }) => deliveryOrderEvents(ctx, d) as never,
+    shipments: shipmentFields.deliveryOrderShipments,
   },
+  Shipment: shipmentFields.Shipment,
 };

@@ -32,6 +32,8 @@ export type Query = {
   deliveryOrder: Maybe<DeliveryOrder>;
   /** An order's delivery orders, in number order; empty while the order is DRAFT. Scope: view_delivery_orders. */
   deliveryOrders: Array<DeliveryOrder>;
+  /** One shipment (a parcel of a delivery order) by id, with its items and carrier events. Scope: view_shipments. */
+  shipment: Maybe<Shipment>;
   /** The organization's webhooks. Scope: edit_integrations. */
   webhooks: WebhookConnection;
   /** Every delivery attempt of one webhook, newest first; null with a NOT_FOUND error for an unknown webhook. Scope: edit_integrations. */
@@ -75,6 +77,11 @@ export type QueryDeliveryOrdersArgs = {
 };
 
 
+export type QueryShipmentArgs = {
+  shipmentId: Scalars['String']['input'];
+};
+
+
 export type QueryWebhooksArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
@@ -112,6 +119,15 @@ export type Mutation = {
    * production. Scope: edit_delivery_orders.
    */
   deliveryOrderReroute: Maybe<DispatchableRequest>;
+  /**
+   * Records a parcel of a delivery order, applied at once: its units count in the lines' `fulfilledQuantity`; a
+   * delivery order whose lines are all shipped is Dispatched (8) and COMPLETED. More than is left of a line, a
+   * quantity ≤ 0, a cancelled or rejected delivery order, or a `trackingUrl` that is not http(s) is BAD_USER_INPUT
+   * and changes nothing. Scope: create_shipments.
+   */
+  shipmentCreate: Maybe<ShipmentCreatePayload>;
+  /** Adds a carrier event to a shipment: `lastEvent` follows the latest-dated event; DELIVERED, DELIVERED_TO_SENDER and EXPIRED complete it. Scope: edit_shipments. */
+  shipmentAddEvent: Maybe<Shipment>;
   /** Subscribes an endpoint to events. Scope: edit_integrations. */
   webhookCreate: Maybe<Webhook>;
   /** Changes a webhook; `rotateSecret: true` issues a new secret (both are signed with for 24 hours). Scope: edit_integrations. */
@@ -151,6 +167,16 @@ export type MutationOrderRequestFulfillmentArgs = {
 export type MutationDeliveryOrderRerouteArgs = {
   id: Scalars['String']['input'];
   supplierId: Scalars['String']['input'];
+};
+
+
+export type MutationShipmentCreateArgs = {
+  input: ShipmentInput;
+};
+
+
+export type MutationShipmentAddEventArgs = {
+  input: ShipmentAddEventInput;
 };
 
 
@@ -324,6 +350,8 @@ export type Order = {
   events: Array<OrderEvent>;
   /** The order's parts, one per supplier, in number order (empty while DRAFT). Scope: view_delivery_orders. */
   deliveryOrders: Maybe<Array<DeliveryOrder>>;
+  /** The parcels of every delivery order of the order, oldest first. Scope: view_shipments. */
+  shipments: Maybe<Array<Shipment>>;
   createdAt: Scalars['DateTime']['output'];
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -363,6 +391,8 @@ export type DeliveryOrder = {
   lines: Array<DeliveryOrderLine>;
   /** Its fulfilment history, oldest first (HappyColis fulfillmentData.events). */
   events: Array<FulfillmentEvent>;
+  /** Its parcels, oldest first. Scope: view_shipments. */
+  shipments: Maybe<Array<Shipment>>;
   createdAt: Scalars['DateTime']['output'];
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -635,6 +665,117 @@ export type EventEdge = {
   node: FeedEvent;
 };
 
+/** HappyColis ShippingEventEnum: the carrier's milestones of a parcel. */
+export type ShippingEventEnum =
+  | 'NEW'
+  | 'INFO_RECEIVED'
+  | 'PENDING'
+  | 'IN_TRANSIT'
+  | 'OUT_FOR_DELIVERY'
+  | 'ATTEMPT_FAIL'
+  | 'AVAILABLE_FOR_PICKUP'
+  | 'DELIVERED'
+  | 'DELIVERED_TO_SENDER'
+  | 'EXCEPTION'
+  | 'RETURNED_TO_SENDER'
+  | 'EXPIRED';
+
+export type ShipmentStateEnum =
+  /** Carrier events are still expected. */
+  | 'OPENED'
+  /** Delivered, delivered back to its sender, or expired. */
+  | 'COMPLETED';
+
+export type ShipmentInput = {
+  /** The delivery order the parcel belongs to. */
+  deliveryOrderId: Scalars['String']['input'];
+  /** Carrier name, e.g. Colissimo, DHL, UPS. */
+  carrierName: Scalars['String']['input'];
+  /** The carrier's tracking number. */
+  tracking?: InputMaybe<Scalars['String']['input']>;
+  /** An absolute http(s) URL to track the parcel on the carrier's site. */
+  trackingUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Your reference for this shipment. */
+  reference?: InputMaybe<Scalars['String']['input']>;
+  /** Kilograms. */
+  weight?: InputMaybe<Scalars['Float']['input']>;
+  shippingMethodName?: InputMaybe<Scalars['String']['input']>;
+  /** The items packed; omitted: every unit of the delivery order left to ship. A sku shared by lines fills them in line order. */
+  details?: InputMaybe<Array<ShipmentDetailInput>>;
+};
+
+export type ShipmentDetailInput = {
+  sku: Scalars['String']['input'];
+  /** Units packed, a positive integer. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type ShipmentAddEventInput = {
+  shipmentId: Scalars['String']['input'];
+  event: ShippingEventEnum;
+  /** When it happened: not before the shipment left, at most one day ahead. */
+  date: Scalars['DateTime']['input'];
+  message?: InputMaybe<Scalars['String']['input']>;
+  /** Facility or location name. */
+  location?: InputMaybe<Scalars['String']['input']>;
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 3166-1 alpha-2 code, e.g. FR. */
+  country?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** `id` is the shipment's: the shipment is created at once (HappyColis returns a request id here). */
+export type ShipmentCreatePayload = {
+  __typename?: 'ShipmentCreatePayload';
+  id: Scalars['String']['output'];
+  shipment: Maybe<Shipment>;
+};
+
+/** One parcel of a delivery order (HappyColis Shipment). */
+export type Shipment = {
+  __typename?: 'Shipment';
+  id: Scalars['String']['output'];
+  reference: Maybe<Scalars['String']['output']>;
+  tracking: Maybe<Scalars['String']['output']>;
+  trackingUrl: Maybe<Scalars['String']['output']>;
+  carrierName: Maybe<Scalars['String']['output']>;
+  shippingMethodName: Maybe<Scalars['String']['output']>;
+  weight: Maybe<Scalars['Float']['output']>;
+  state: ShipmentStateEnum;
+  /** The latest-dated carrier event; NEW until the carrier reports one. */
+  lastEvent: ShippingEventEnum;
+  details: Array<ShipmentDetail>;
+  events: ShippingEventConnection;
+  deliveryOrder: DeliveryOrder;
+  orderId: Scalars['String']['output'];
+  /** When the parcel left. */
+  issuedAt: Scalars['DateTime']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ShipmentDetail = {
+  __typename?: 'ShipmentDetail';
+  sku: Maybe<Scalars['String']['output']>;
+  quantity: Scalars['Int']['output'];
+  orderLineId: Scalars['String']['output'];
+};
+
+export type ShippingEventConnection = {
+  __typename?: 'ShippingEventConnection';
+  /** Oldest first. */
+  nodes: Array<ShippingEvent>;
+};
+
+export type ShippingEvent = {
+  __typename?: 'ShippingEvent';
+  event: ShippingEventEnum;
+  date: Scalars['DateTime']['output'];
+  message: Maybe<Scalars['String']['output']>;
+  location: Maybe<Scalars['String']['output']>;
+  city: Maybe<Scalars['String']['output']>;
+  country: Maybe<Scalars['String']['output']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -758,6 +899,16 @@ export type ResolversTypes = {
   FeedEvent: ResolverTypeWrapper<FeedEvent>;
   EventConnection: ResolverTypeWrapper<EventConnection>;
   EventEdge: ResolverTypeWrapper<EventEdge>;
+  ShippingEventEnum: ShippingEventEnum;
+  ShipmentStateEnum: ShipmentStateEnum;
+  ShipmentInput: ShipmentInput;
+  ShipmentDetailInput: ShipmentDetailInput;
+  ShipmentAddEventInput: ShipmentAddEventInput;
+  ShipmentCreatePayload: ResolverTypeWrapper<ShipmentCreatePayload>;
+  Shipment: ResolverTypeWrapper<Shipment>;
+  ShipmentDetail: ResolverTypeWrapper<ShipmentDetail>;
+  ShippingEventConnection: ResolverTypeWrapper<ShippingEventConnection>;
+  ShippingEvent: ResolverTypeWrapper<ShippingEvent>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -800,6 +951,14 @@ export type ResolversParentTypes = {
   FeedEvent: FeedEvent;
   EventConnection: EventConnection;
   EventEdge: EventEdge;
+  ShipmentInput: ShipmentInput;
+  ShipmentDetailInput: ShipmentDetailInput;
+  ShipmentAddEventInput: ShipmentAddEventInput;
+  ShipmentCreatePayload: ShipmentCreatePayload;
+  Shipment: Shipment;
+  ShipmentDetail: ShipmentDetail;
+  ShippingEventConnection: ShippingEventConnection;
+  ShippingEvent: ShippingEvent;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -817,6 +976,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   dispatchableRequest?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<QueryDispatchableRequestArgs, 'id'>>;
   deliveryOrder?: Resolver<Maybe<ResolversTypes['DeliveryOrder']>, ParentType, ContextType, RequireFields<QueryDeliveryOrderArgs, 'id'>>;
   deliveryOrders?: Resolver<Array<ResolversTypes['DeliveryOrder']>, ParentType, ContextType, RequireFields<QueryDeliveryOrdersArgs, 'orderId'>>;
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType, RequireFields<QueryShipmentArgs, 'shipmentId'>>;
   webhooks?: Resolver<ResolversTypes['WebhookConnection'], ParentType, ContextType, RequireFields<QueryWebhooksArgs, 'first'>>;
   webhookDeliveries?: Resolver<Maybe<ResolversTypes['WebhookDeliveryConnection']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId' | 'first'>>;
   events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
@@ -829,6 +989,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   orderCancel?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationOrderCancelArgs, 'id'>>;
   orderRequestFulfillment?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationOrderRequestFulfillmentArgs, 'id'>>;
   deliveryOrderReroute?: Resolver<Maybe<ResolversTypes['DispatchableRequest']>, ParentType, ContextType, RequireFields<MutationDeliveryOrderRerouteArgs, 'id' | 'supplierId'>>;
+  shipmentCreate?: Resolver<Maybe<ResolversTypes['ShipmentCreatePayload']>, ParentType, ContextType, RequireFields<MutationShipmentCreateArgs, 'input'>>;
+  shipmentAddEvent?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType, RequireFields<MutationShipmentAddEventArgs, 'input'>>;
   webhookCreate?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationWebhookCreateArgs, 'input'>>;
   webhookUpdate?: Resolver<Maybe<ResolversTypes['Webhook']>, ParentType, ContextType, RequireFields<MutationWebhookUpdateArgs, 'id' | 'input'>>;
   webhookDelete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationWebhookDeleteArgs, 'id'>>;
@@ -871,6 +1033,7 @@ export type OrderResolvers<ContextType = GraphQLContext, ParentType extends Reso
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['OrderEvent']>, ParentType, ContextType>;
   deliveryOrders?: Resolver<Maybe<Array<ResolversTypes['DeliveryOrder']>>, ParentType, ContextType>;
+  shipments?: Resolver<Maybe<Array<ResolversTypes['Shipment']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
@@ -892,6 +1055,7 @@ export type DeliveryOrderResolvers<ContextType = GraphQLContext, ParentType exte
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['DeliveryOrderLine']>, ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['FulfillmentEvent']>, ParentType, ContextType>;
+  shipments?: Resolver<Maybe<Array<ResolversTypes['Shipment']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
@@ -1053,6 +1217,49 @@ export type EventEdgeResolvers<ContextType = GraphQLContext, ParentType extends 
   node?: Resolver<ResolversTypes['FeedEvent'], ParentType, ContextType>;
 };
 
+export type ShipmentCreatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShipmentCreatePayload'] = ResolversParentTypes['ShipmentCreatePayload']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
+};
+
+export type ShipmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tracking?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  trackingUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  carrierName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  shippingMethodName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['ShipmentStateEnum'], ParentType, ContextType>;
+  lastEvent?: Resolver<ResolversTypes['ShippingEventEnum'], ParentType, ContextType>;
+  details?: Resolver<Array<ResolversTypes['ShipmentDetail']>, ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['ShippingEventConnection'], ParentType, ContextType>;
+  deliveryOrder?: Resolver<ResolversTypes['DeliveryOrder'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ShipmentDetailResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShipmentDetail'] = ResolversParentTypes['ShipmentDetail']> = {
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  orderLineId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ShippingEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShippingEventConnection'] = ResolversParentTypes['ShippingEventConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['ShippingEvent']>, ParentType, ContextType>;
+};
+
+export type ShippingEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ShippingEvent'] = ResolversParentTypes['ShippingEvent']> = {
+  event?: Resolver<ResolversTypes['ShippingEventEnum'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
@@ -1081,5 +1288,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   FeedEvent?: FeedEventResolvers<ContextType>;
   EventConnection?: EventConnectionResolvers<ContextType>;
   EventEdge?: EventEdgeResolvers<ContextType>;
+  ShipmentCreatePayload?: ShipmentCreatePayloadResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
+  ShipmentDetail?: ShipmentDetailResolvers<ContextType>;
+  ShippingEventConnection?: ShippingEventConnectionResolvers<ContextType>;
+  ShippingEvent?: ShippingEventResolvers<ContextType>;
 };
 

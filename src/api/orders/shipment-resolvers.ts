@@ -1,0 +1,62 @@
+/** Orders API shipments (HappyColis names): `shipment`, `shipmentCreate`, `shipmentAddEvent`, and the shipments of orders and delivery orders. */
+import type { Resolvers } from './schema-types.ts';
+import { createShipments, type ShipmentDialect } from '../../shipments/create-shipments.ts';
+import { addShippingEvent } from '../../shipments/add-shipping-event.ts';
+import { deliveryOrderShipments, getShipment, orderShipments, shipmentDeliveryOrder } from '../../shipments/shipment-queries.ts';
+import { shipmentView } from '../../shipments/shipment-view.ts';
+import { merchantMayAccess } from '../../orders/order-store.ts';
+import type { FieldNames } from '../../shipments/shipment-plan.ts';
+
+const NAMES: FieldNames = {
+  at: 'input',
+  target: 'deliveryOrderId',
+  targetRef: 'deliveryOrderId',
+  items: 'details',
+  itemId: 'sku',
+  itemRef: 'sku',
+  carrier: 'carrierName',
+  method: 'shippingMethodName',
+  trackingNumber: 'tracking',
+  trackingUrl: 'trackingUrl',
+  reference: 'reference',
+  weight: 'weight',
+  shippedAt: 'issuedAt',
+};
+
+const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => NAMES, list: 'input' };
+
+export const shipmentQueries: Resolvers['Query'] = {
+  shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId) as never,
+};
+
+export const shipmentMutations: Resolvers['Mutation'] = {
+  shipmentCreate: async (_, { input }, { ctx }) => {
+    const [r] = await createShipments(
+      ctx,
+      [
+        {
+          target: { deliveryOrderId: input.deliveryOrderId },
+          items: input.details?.map((d) => ({ externalRef: d.sku, quantity: d.quantity })),
+          carrier: input.carrierName,
+          method: input.shippingMethodName,
+          trackingNumber: input.tracking,
+          trackingUrl: input.trackingUrl,
+          reference: input.reference,
+          weight: input.weight,
+        },
+      ],
+      MERCHANT,
+    );
+    if (r instanceof Error) throw r;
+    return { id: r.shipment.row.id, shipment: shipmentView(r.shipment) } as never;
+  },
+  shipmentAddEvent: async (_, { input }, { ctx }) => shipmentView(await addShippingEvent(ctx, input.shipmentId, input)) as never,
+};
+
+export const shipmentFields: Pick<Resolvers, 'Shipment'> & { orderShipments: NonNullable<Resolvers['Order']>['shipments']; deliveryOrderShipments: NonNullable<Resolvers['DeliveryOrder']>['shipments'] } = {
+  Shipment: {
+    deliveryOrder: (s, _, { ctx }) => shipmentDeliveryOrder(ctx, s as never) as never,
+  },
+  orderShipments: (order, _, { ctx }) => orderShipments(ctx, order.id) as never,
+  deliveryOrderShipments: (d, _, { ctx }) => deliveryOrderShipments(ctx, d.number) as never,
+};
