@@ -12,7 +12,7 @@
 //   TEST_ONLY=sqlite npm test                  only the SQLite half (TEST_ONLY=postgres: only PostgreSQL)
 //   TEST_CONCURRENCY=4 npm test                files run at once (default: CPUs + 1, at least 3)
 //   TEST_LINT=off npm test                     without the linter
-//   TEST_FILE_TIMEOUT=900 npm test             seconds before a file is stopped and counted failed
+//   TEST_FILE_TIMEOUT=1200 npm test            seconds before a file is stopped and counted failed
 //   TEST_TIMINGS_TOP=15 npm test               how many of the slowest files the summary lists
 //   TEST_TIMINGS_WRITE=1 npm test              record this run's file times in test/timings.json
 import { spawn } from 'node:child_process';
@@ -125,7 +125,7 @@ if (only !== 'sqlite' && e2eFiles.length) {
 }
 
 const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(3, os.availableParallelism() + 1);
-const timeoutS = Number(process.env.TEST_FILE_TIMEOUT) || 900;
+const timeoutS = Number(process.env.TEST_FILE_TIMEOUT) || 1200;
 const started = Date.now();
 const halves = runs.filter((r) => r.jobs).map((r) => `${r.label}: ${r.jobs.length} file(s)`);
 process.stdout.write(`\n=== ${halves.join('; ')}; ${concurrency} at once ===\n`);

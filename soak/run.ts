@@ -31,6 +31,6 @@ const result = await runSoak({
   kills,
   seed: values.seed !== undefined ? Number(values.seed) : undefined,
   merchantLanes: values.lanes !== undefined ? Number(values.lanes) : undefined,
-  drainTimeoutMs: values.short ? 90_000 : 300_000,
+  drainTimeoutMs: values.short ? 150_000 : 300_000,
 });
 process.exit(result.ok ? 0 : 1);

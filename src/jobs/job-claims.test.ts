@@ -8,7 +8,7 @@ import { cancelQueuedJobs, claimJobs, completeJob, enqueueJobs, retryJob, type N
 describe('claiming jobs: lanes, caps per group and organization, failing groups', () => {
   let db: Db;
   let services: Services;
-  const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5 };
+  const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5, failingAfter: 5 };
   const claim = async (over: Partial<typeof limits> = {}) => claimJobs(db, 'test', { ...limits, ...over });
   const enqueue = (jobs: NewJob[]) => withTransaction(systemCtx(services), (tctx) => enqueueJobs(tctx, jobs));
   const job = (organizationId: string, group: string, n: number, kind = 'deliver'): NewJob[] =>
@@ -51,16 +51,20 @@ describe('claiming jobs: lanes, caps per group and organization, failing groups'
     assert.deepEqual(await groupsOf(await claim({ limit: 8 })), ['a1', 'a1']);
   });
 
-  it('runs a failing group (half its cap waiting to retry) one job at a time, and not for one retry', async () => {
-    await enqueue(job('org-a', 'g1', 10));
-    const [first, second, third] = await claim();
-    await retryJob(db.kysely, first.id, new Date(Date.now() + 60_000), 'HTTP 503');
-    assert.equal((await claim()).length, 1, 'one retry: still up to perGroup');
-    await retryJob(db.kysely, second.id, new Date(Date.now() - 1), 'HTTP 500');
-    await completeJob(db.kysely, third.id);
-    const inFlight = await db.kysely.selectFrom('jobs').select('id').where('state', '=', 'queued').where('locked_until', 'is not', null).execute();
-    for (const j of inFlight) await completeJob(db.kysely, j.id);
-    assert.equal((await claim()).length, 1);
+  it("runs a FAILING webhook's group one job at a time, however many retries a healthy one has waiting", async () => {
+    const now = new Date().toISOString();
+    await db.kysely.deleteFrom('webhooks').execute();
+    await db.kysely
+      .insertInto('webhooks')
+      .values({ id: 'w1', organization_id: 'org-a', endpoint: 'http://127.0.0.1:1/', events: '[]', headers: '{}', secret: 's', enabled: 1, consecutive_failures: 4, created_at: now, updated_at: now })
+      .execute();
+    await enqueue(job('org-a', 'wh:w1', 10));
+    const claimed = await claim();
+    for (const j of claimed) await retryJob(db.kysely, j.id, new Date(Date.now() - 1), 'HTTP 503');
+    assert.equal((await claim()).length, 3, 'DEGRADED (4 failures in a row), every job a retry: still up to perGroup');
+    await db.kysely.updateTable('jobs').set({ locked_until: null }).execute();
+    await db.kysely.updateTable('webhooks').set({ consecutive_failures: 5 }).execute();
+    assert.equal((await claim()).length, 1, 'FAILING: one probe at a time');
     assert.equal((await claim()).length, 0);
   });
 

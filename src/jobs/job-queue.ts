@@ -17,6 +17,8 @@ export interface Job {
   payload: unknown;
   attempts: number;
   createdAt: string;
+  /** When this claim's lease ends: a job still running then may be claimed again, so it must finish before. */
+  leaseEndsAt: number;
 }
 
 export interface NewJob {
@@ -63,6 +65,8 @@ export async function enqueueJobs(tctx: TxCtx, jobs: NewJob[]): Promise<void> {
  * the caps per group and per organization (the rule: db/sql/claim-jobs.ts).
  */
 export async function claimJobs(db: Db, workerId: string, limits: ClaimLimits): Promise<Job[]> {
+  // Taken before the claim, so it is never later than the lease the claim writes.
+  const leaseEndsAt = Date.now() + limits.leaseMs;
   const rows = await claimJobRows(db, workerId, limits);
   return rows
     .map((r) => ({
@@ -72,6 +76,7 @@ export async function claimJobs(db: Db, workerId: string, limits: ClaimLimits): 
       payload: JSON.parse(r.payload),
       attempts: r.attempts,
       createdAt: r.created_at,
+      leaseEndsAt,
     }))
     .sort((a, b) => a.id - b.id);
 }

@@ -15,6 +15,7 @@ import type { Services } from '../context.ts';
 import { claimJobs, nextDueAt, type Job } from './job-queue.ts';
 import { runJob, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
+import { FAILING_AFTER } from '../webhooks/webhook-health.ts';
 
 export interface Workers {
   id: string;
@@ -51,6 +52,7 @@ interface Lane {
   size: number;
   perGroup: number;
   perOrganization: number;
+  failingAfter: number;
   inFlight: Set<Promise<void>>;
   /**
    * After a claim that found fewer jobs than it had room for (the rest are capped, blocked or not due), a lane
@@ -77,6 +79,8 @@ export function startWorkers(
     // Default-lane jobs carry no group or organization today; the caps would not bind them anyway.
     perGroup: name === 'deliveries' ? fairness.perWebhook : LANE_SIZES[name],
     perOrganization: name === 'deliveries' ? fairness.perOrganization : LANE_SIZES[name],
+    // A webhook whose health is FAILING probes with one delivery at a time.
+    failingAfter: FAILING_AFTER,
     inFlight: new Set(),
     short: undefined,
   }));

@@ -92,7 +92,7 @@ describe('webhook.deliver job', () => {
     await withTransaction(systemCtx(services), (tctx) =>
       emitEvents(tctx, types.map((type, i) => ({ type, organizationId: w.org, orderId: `order-${i}`, body: () => ({ id: `order-${i}`, type }) }))),
     );
-    const claimed = await claimJobs(db, 'test', { kinds: [DELIVER_JOB], limit: 100, leaseMs: 60_000, perGroup: 100, perOrganization: 100 });
+    const claimed = await claimJobs(db, 'test', { kinds: [DELIVER_JOB], limit: 100, leaseMs: 60_000, perGroup: 100, perOrganization: 100, failingAfter: 5 });
     return claimed.filter((j) => (j.payload as { webhookId: string }).webhookId === w.id);
   }
 

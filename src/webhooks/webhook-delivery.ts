@@ -15,7 +15,7 @@ import type { JobHandler } from '../jobs/run-job.ts';
 import { DELIVER_JOB, type DeliverPayload } from './outbox.ts';
 import { recordAttempt } from './webhook-deliveries.ts';
 import { FAILING_AFTER } from './webhook-health.ts';
-import { postWebhook } from './webhook-http-client.ts';
+import { deliveryTimeoutMs, postWebhook } from './webhook-http-client.ts';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
 import type { DeliveredEvent } from './webhook-formats.ts';
 import { buildRequest } from './webhook-requests.ts';
@@ -82,6 +82,7 @@ export const webhookDeliveryHandler: JobHandler = {
     const result = await postWebhook(webhook.endpoint, message.headers, message.body, {
       allowPrivate: ctx.services.webhookAllowPrivate,
       method: message.method,
+      timeoutMs: deliveryTimeoutMs(job.leaseEndsAt - Date.now()),
     });
     const gone = result.statusCode === 410;
     // Decide what happens next before recording, so that the log says when a delivery is given up.

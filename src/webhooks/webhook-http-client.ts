@@ -8,6 +8,14 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/**
+ * A delivery waits DELIVERY_TIMEOUT_MS, or less when its job's lease ends sooner (a short ORDERGRAPH_JOB_LEASE_MS):
+ * a delivery still open when its lease ends would be claimed again while it hangs, past the caps in flight.
+ */
+export function deliveryTimeoutMs(leaseLeftMs: number): number {
+  return Math.max(1000, Math.min(DELIVERY_TIMEOUT_MS, leaseLeftMs - 1000));
+}
 /** How long the body of an answer may take after its status line. */
 const BODY_GRACE_MS = 1_000;
 export const RESPONSE_BODY_CAP = 4 * 1024;
@@ -32,12 +40,13 @@ export interface PostOptions {
 
 const agents = new Map<string, Agent>();
 
-function agentFor(allowPrivate: boolean, timeoutMs: number): Agent {
-  const key = `${allowPrivate}:${timeoutMs}`;
+/** One agent per guard setting; the connect timeout is the longest, a shorter delivery's signal cuts it. */
+function agentFor(allowPrivate: boolean): Agent {
+  const key = String(allowPrivate);
   let agent = agents.get(key);
   if (!agent) {
     agent = new Agent({
-      connect: { timeout: timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup() }) },
+      connect: { timeout: DELIVERY_TIMEOUT_MS, ...(allowPrivate ? {} : { lookup: guardedLookup() }) },
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
       // undici follows no redirects unless a redirect interceptor is composed in; none is.
@@ -111,7 +120,7 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
       method: opts.method ?? 'POST',
       headers,
       body,
-      dispatcher: agentFor(opts.allowPrivate, timeoutMs),
+      dispatcher: agentFor(opts.allowPrivate),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal,

@@ -11,7 +11,7 @@ it('loses nothing acknowledged across 3 SIGKILLs under mixed load', async () => 
   const result = await runSoak({
     durationMs: 25_000,
     kills: 3,
-    drainTimeoutMs: 90_000,
+    drainTimeoutMs: 150_000,
     seed: process.env.SOAK_SEED ? Number(process.env.SOAK_SEED) : undefined,
     log: (line) => {
       lines.push(line);

@@ -12,7 +12,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Cancelling or deferring a group, and counting what a group or an organization has in flight (leased jobs).
   await sql`CREATE INDEX jobs_group ON jobs (group_key) WHERE state = 'queued'`.execute(db);
   await sql`CREATE INDEX jobs_leased ON jobs (locked_until) WHERE state = 'queued' AND locked_until IS NOT NULL`.execute(db);
-  // Groups with a job waiting to retry: a failing group runs one job at a time.
+  // Groups with a job waiting to retry (dropped by 017: failing is now judged by the webhook's health).
   await sql`CREATE INDEX jobs_retrying ON jobs (group_key) WHERE state = 'queued' AND last_error IS NOT NULL`.execute(db);
   const webhooks = await db.selectFrom('webhooks').select(['id', 'organization_id']).execute();
   for (const w of webhooks) {

@@ -7,9 +7,10 @@
  * What may be claimed (the scheduling rule, docs/architecture.md "Jobs"):
  * - a job of one of the lane's kinds that is due and not leased;
  * - whose `queue_key` has no older queued job (jobs of one key run one at a time, oldest first);
- * - while its group has fewer than `perGroup` jobs in flight (leased), or fewer than one while half as many of its
- *   jobs wait to retry (a failing webhook probes with one delivery at a time instead of holding lanes; an
- *   occasional 503 of a healthy one does not throttle it);
+ * - while its group has fewer than `perGroup` jobs in flight (leased), or fewer than one while the group is failing:
+ *   a group `wh:<webhook>` fails while its webhook's last `failingAfter` attempts or more failed in a row (health
+ *   FAILING). A failing webhook probes with one delivery at a time instead of holding lanes; a healthy one's
+ *   occasional 503s never add up to throttle it, however many retries wait (they reset with every success);
  * - while its organization has fewer than `perOrganization` jobs in flight.
  * The caps count the leases already held and the jobs claimed in this same statement (ranked per group, then per
  * organization, in `run_at, id` order). Groups and organizations at their cap are skipped before the candidates'
@@ -36,11 +37,8 @@ export interface ClaimLimits {
   perGroup: number;
   /** Jobs of one organization in flight at once. */
   perOrganization: number;
-}
-
-/** A group with this many jobs waiting to retry is failing: half its cap (at least one). */
-export function failingAfter(perGroup: number): number {
-  return Math.max(1, Math.ceil(perGroup / 2));
+  /** Consecutive failed attempts from which a webhook's group is failing (webhook-health's FAILING_AFTER). */
+  failingAfter: number;
 }
 
 /** Candidates looked at per claim, per job claimed: the caps may drop some of them. */
@@ -58,8 +56,7 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
       SELECT group_key, organization_id FROM jobs WHERE state = 'queued' AND locked_until >= ${nowIso}
     ),
     failing AS MATERIALIZED (
-      SELECT group_key FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL AND group_key IS NOT NULL
-      GROUP BY group_key HAVING count(*) >= ${failingAfter(c.perGroup)}
+      SELECT 'wh:' || id AS group_key FROM webhooks WHERE consecutive_failures >= ${c.failingAfter}
     ),
     group_load AS MATERIALIZED (
       SELECT group_key, count(*) AS n,
