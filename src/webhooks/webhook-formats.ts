@@ -9,7 +9,7 @@
  * - KORNITX: `X-CustomGateway-Hmac`, base64 HMAC-SHA256 of the raw body (the KornitX "supplier API" page). A
  *   supplier organization gets the order push (POST of the Fulfiller API's Order, on `delivery-order/created`);
  *   a merchant organization gets status callbacks (PUT, on status changes, shipments and cancellations;
- *   kornitx-callbacks.ts). Other events are not sent to it.
+ *   kornitx-bodies.ts). Other events are not sent to it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
@@ -67,7 +67,7 @@ export interface FormatInput {
   now: number;
 }
 
-/** The STANDARD and HAPPYCOLIS requests (KORNITX bodies are built by kornitx-callbacks.ts, then signed here). */
+/** The STANDARD and HAPPYCOLIS requests (KORNITX bodies are built by kornitx-bodies.ts, then signed here). */
 export function envelopeRequest({ webhookId, format, secrets, event, now }: FormatInput): OutgoingRequest {
   const messageId = messageIdFor(webhookId, event.id);
   const body = envelope(webhookId, messageId, event);
