@@ -6,18 +6,11 @@ import type { DirectDb } from '../test/support/direct-db.ts';
 import { messageIdFor } from '../src/webhooks/webhook-signing.ts';
 import { allowedFinalValues, type Ledger } from './ledger.ts';
 import type { Receiver } from './receiver.ts';
+import { check, type Check } from './check.ts';
 
-export interface Check {
-  name: string;
-  detail: string;
-  problems: string[];
-}
 
 const DELIVER_JOB = 'webhook.deliver';
 
-function check(name: string, detail: string, problems: string[]): Check {
-  return { name, detail, problems: problems.slice(0, 10).concat(problems.length > 10 ? [`... and ${problems.length - 10} more`] : []) };
-}
 
 export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: string, webhookId: string | undefined, receiver: Receiver | undefined): Promise<Check[]> {
   const checks: Check[] = [];

@@ -41,6 +41,10 @@ export class Ledger {
     fulfilments: 0,
     bulkCalls: 0,
     bulkOrdersUpdated: 0,
+    splitOrders: 0,
+    rejections: 0,
+    reroutes: 0,
+    shipments: 0,
   };
   readonly serverErrorSamples: string[] = [];
 

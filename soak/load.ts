@@ -21,7 +21,7 @@ type Answer = { kind: 'answer'; data: any; errors: { message: string; path?: unk
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function call(ctx: LoadContext, token: string, path: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
+export async function call(ctx: LoadContext, token: string, path: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
   ctx.ledger.counts.requests += 1;
   try {
     const res = await fetch(`${ctx.url}${path}`, {

@@ -10,7 +10,10 @@ import { openDirectDb } from '../test/support/direct-db.ts';
 import { gql } from '../test/support/graphql.ts';
 import { Ledger } from './ledger.ts';
 import { fulfillerLane, merchantLane, type LoadContext } from './load.ts';
-import { runChecks, type Check } from './invariants.ts';
+import { runChecks } from './invariants.ts';
+import type { Check } from './check.ts';
+import { runSplitChecks } from './split-checks.ts';
+import { splitLane } from './split-lane.ts';
 import { startReceiver } from './receiver.ts';
 import { startNoisyTenant, type NoisyTenant } from './noisy-tenant.ts';
 import { DEFAULT_FAIRNESS } from '../src/jobs/workers.ts';
@@ -71,10 +74,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
     const supplier = await createOrganization(s, { kind: 'SUPPLIER' });
     const merchant = await createOrganization(s, { kind: 'MERCHANT', defaultSupplier: supplier.id });
-    const merchantClient = await createClient(s, { org: merchant.id, scopes: 'view_orders create_orders edit_orders edit_integrations' });
-    const supplierClient = await createClient(s, { org: supplier.id, scopes: 'order-it.order-manager.view order-it.order-manager.edit', access: [merchant.id] });
+    const merchantClient = await createClient(s, { org: merchant.id, scopes: 'view_orders create_orders edit_orders edit_integrations view_delivery_orders edit_delivery_orders' });
+    const fulfillerScopes = 'order-it.order-manager.view order-it.order-manager.edit';
+    const supplierClient = await createClient(s, { org: supplier.id, scopes: fulfillerScopes, access: [merchant.id] });
     const merchantToken = await getToken(s.url, merchantClient);
     const supplierToken = await getToken(s.url, supplierClient);
+    // A second supplier, connected to the merchant, for the split orders (split-lane.ts).
+    const second = await createOrganization(s, { kind: 'SUPPLIER' });
+    await s.cli(['org', 'connect', '--merchant', merchant.id, '--supplier', second.id, '--json']);
+    const secondToken = await getToken(s.url, await createClient(s, { org: second.id, scopes: fulfillerScopes, access: [merchant.id] }));
+    const split = { merchantToken, first: { id: supplier.id, token: supplierToken }, second: { id: second.id, token: secondToken } };
 
     let webhookId: string | undefined;
     const hook = await gql(s.url, merchantToken, 'mutation($input: WebhookInput!) { webhookCreate(input: $input) { id secret } }', {
@@ -94,7 +103,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     let stopped = false;
     const ctx: LoadContext = { url: s.url, merchantToken, supplierToken, ledger, random, stopped: () => stopped, opened: [] };
     const started = Date.now();
-    const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx), noisy.lane(() => stopped)];
+    const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx), splitLane(ctx, split, 0), noisy.lane(() => stopped)];
 
     const kills: string[] = [];
     let upSince = Date.now();
@@ -134,7 +143,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         await sleep(250);
       }
       log(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s`);
-      const checks = await runChecks(db, ledger, merchant.id, webhookId, webhookId ? receiver : undefined);
+      const checks = [...(await runChecks(db, ledger, merchant.id, webhookId, webhookId ? receiver : undefined)), ...(await runSplitChecks(db, merchant.id))];
       const output = s.output();
       const crash = /uncaught|unhandledRejection|"level":60/i.exec(output);
       checks.push({ name: 'no uncaught exception in the server output', detail: `${output.length} characters of recent output read`, problems: crash ? [output.slice(Math.max(0, crash.index - 200), crash.index + 800)] : [] });
@@ -153,6 +162,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         `load: ${c.requests} requests (${c.lostAnswers} answers lost to kills), ${(c.requests / loadSeconds).toFixed(0)} req/s`,
         `  orders created ${c.creates}; DRAFT updates applied at once ${c.syncUpdates}; PENDING updates ${c.asyncUpdates}; opens ${c.opens}; ` +
           `fulfilment requests ${c.fulfilments}; cancels ${c.cancels}; bulk fulfiller calls ${c.bulkCalls} (${c.bulkOrdersUpdated} order updates applied)`,
+        `  split orders ${c.splitOrders}: parts rejected ${c.rejections}, reroutes asked ${c.reroutes}; shipments sent ${c.shipments}`,
         `noisy tenant: ${noisy.created} orders created, its receiver never answers; ${noisy.receiver.received} deliveries tried, ` +
           `at most ${noisyHeld} open at once`,
         `quiet tenant's deliveries, event → arrival (${receiver.latencies.length}): p50 ${latency.p50} ms, p95 ${latency.p95} ms, ` +
