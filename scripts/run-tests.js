@@ -148,15 +148,17 @@ for (const r of runs) {
   if (!r.jobs) continue;
   r.counts = {};
   for (const j of r.jobs) for (const [k, v] of Object.entries(j.counts)) r.counts[k] = (r.counts[k] ?? 0) + v;
-  // A file that ended without its summary (crash, timeout) counts as one failure.
-  r.crashed = r.jobs.filter((j) => j.counts.tests === undefined).length;
+  // A file that ended without its summary (crash, timeout) counts as one failure; one never started (the run was
+  // stopped) counts as not run.
+  r.crashed = r.jobs.filter((j) => j.code !== undefined && j.counts.tests === undefined).length;
+  r.notRun = r.jobs.filter((j) => j.code === undefined).length;
   r.code = r.jobs.every((j) => j.ok) ? 0 : 1;
   r.seconds = r.jobs.reduce((s, j) => s + j.seconds, 0);
 }
 
 const top = Number(process.env.TEST_TIMINGS_TOP) || 15;
 process.stdout.write(`\n=== slowest files (wall time each, and CPU of its processes; ${jobs.length} files, ${concurrency} at once) ===\n`);
-for (const j of [...jobs].sort((a, b) => b.seconds - a.seconds).slice(0, top)) {
+for (const j of jobs.filter((x) => x.code !== undefined).sort((a, b) => b.seconds - a.seconds).slice(0, top)) {
   const cpuS = j.cpuSeconds === undefined ? '' : `${j.cpuSeconds.toFixed(1).padStart(7)} s CPU`;
   process.stdout.write(`${j.seconds.toFixed(1).padStart(7)} s ${cpuS}  ${j.db.padEnd(8)}  ${j.file}${j.ok ? '' : '  (failed)'}\n`);
 }
@@ -190,10 +192,10 @@ for (const r of runs) {
     ? `(${r.note})`
     : c.tests === undefined
       ? '(no summary from node:test)'
-      : `${c.pass ?? 0} passed, ${c.fail ?? 0} failed, ${(c.skipped ?? 0) + (c.todo ?? 0)} skipped/todo, ${c.cancelled ?? 0} cancelled${r.crashed ? `, ${r.crashed} file(s) ended without a summary` : ''}`;
+      : `${c.pass ?? 0} passed, ${c.fail ?? 0} failed, ${(c.skipped ?? 0) + (c.todo ?? 0)} skipped/todo, ${c.cancelled ?? 0} cancelled${r.crashed ? `, ${r.crashed} file(s) ended without a summary` : ''}${r.notRun ? `, ${r.notRun} file(s) not run` : ''}`;
   process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${r.label}: ${detail}\n`);
 }
-for (const j of jobs.filter((x) => !x.ok)) process.stdout.write(`  failed: ${j.file} on ${j.db}${j.note ? ` (${j.note})` : ''}\n`);
+for (const j of jobs.filter((x) => !x.ok && x.code !== undefined)) process.stdout.write(`  failed: ${j.file} on ${j.db}${j.note ? ` (${j.note})` : ''}\n`);
 if (skippedNote) process.stdout.write(`${skippedNote}\n`);
 const ran = [...runs.map((r) => r.label), ...(skippedNote ? ['PostgreSQL half skipped'] : [])].join('; ');
 process.stdout.write(failed ? `TESTS FAILED (${ran})\n` : `ALL TESTS PASSED (${ran})\n`);
