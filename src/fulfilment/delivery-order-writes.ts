@@ -9,7 +9,7 @@ import type { OrderRecord } from '../orders/order-record.ts';
 import { updateOrderRow } from '../orders/order-store.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { orderEvents } from '../orders/order-changes.ts';
-import { createdChanges, deliveryOrderEvent } from './delivery-order-view.ts';
+import { createdChanges, deliveryOrderCreatedEvents, deliveryOrderEvent } from './delivery-order-view.ts';
 import { isoNow } from '../clock.ts';
 import type { DeliveryOrderOutcome, DeliveryStatusRow } from './delivery-order-change.ts';
 import { orderRollUp } from './delivery-order-change.ts';
@@ -61,7 +61,7 @@ export async function writeDeliveryOrderChanges(
       action: 'delivery-order-created',
       changes: createdChanges(d),
     });
-    events.push(deliveryOrderEvent('delivery-order/created', d));
+    events.push(...deliveryOrderCreatedEvents(d));
   }
   const deliveryOrders = [...byId.values()].sort((a, b) => a.row.number - b.row.number);
   const rolled = orderRollUp(order.row, deliveryOrders.map((d) => d.row));
