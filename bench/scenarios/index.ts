@@ -6,6 +6,7 @@
  * here, move its entry out of PLANNED, and describe it in docs/benchmarks.md.
  */
 import { asyncRequests } from './async-requests.ts';
+import { eventFeedPoller } from './event-feed-poller.ts';
 import { fulfillerBulk } from './fulfiller-bulk.ts';
 import { orderUpdateDraft } from './order-update-draft.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
@@ -18,6 +19,7 @@ export const SCENARIOS: Scenario[] = [
   tokenEndpoint,
   viewerQuery,
   orderUpdateDraft,
+  eventFeedPoller,
   fulfillerBulk,
   asyncRequests,
   webhookDeliveries,

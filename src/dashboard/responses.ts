@@ -29,6 +29,19 @@ export async function runAction(request: FastifyRequest, reply: FastifyReply, ba
   }
 }
 
+/**
+ * Runs a command whose answer is a page itself (a secret shown once must not travel in a redirect's URL); a
+ * DomainError goes back to `back` with its message, as runAction does.
+ */
+export async function answerOrFlashError(request: FastifyRequest, reply: FastifyReply, back: string, command: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  try {
+    return await command();
+  } catch (e) {
+    if (!isDomainError(e) || e.code === 'NOT_FOUND') throw e;
+    return redirectWithFlash(reply, dashOf(request).session, back, { kind: 'error', text: e.message });
+  }
+}
+
 /** A form field as the domain wants it: trimmed, and an empty field means "none". */
 export function formText(body: Record<string, unknown>, name: string): string | null {
   const v = body[name];

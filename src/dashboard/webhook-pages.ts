@@ -1,22 +1,29 @@
 /**
- * Webhooks: the organization's subscriptions (create, pause, resume, rotate the secret) and one webhook's delivery
- * log with every attempt's response, each re-sendable. The same commands as the Orders API's webhook mutations.
+ * Webhooks: the organization's subscriptions (create with a format, pause, resume, rotate the secret; a secret is
+ * shown once, in the answer that set it) and one webhook's delivery log with every attempt's response, each
+ * re-sendable. The same commands as the Orders API's webhook mutations.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_TYPES } from '../webhooks/outbox.ts';
-import { createWebhook, listWebhooks, loadWebhook, updateWebhook, webhookView } from '../webhooks/webhook-subscriptions.ts';
+import { createWebhook, listWebhooks, loadWebhook, updateWebhook, webhookView, type WebhookView } from '../webhooks/webhook-subscriptions.ts';
+import { WEBHOOK_FORMATS, type WebhookFormat } from '../webhooks/webhook-formats.ts';
 import { listDeliveries, retryDelivery } from '../webhooks/webhook-deliveries.ts';
 import { requireScope } from '../auth/scopes.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { actionButton, csrfField, when } from './layout.ts';
-import { formText, runAction, sendPage } from './responses.ts';
+import { answerOrFlashError, formText, runAction, sendPage } from './responses.ts';
 import { dashOf } from './session-guard.ts';
 
-export function webhookPages(app: FastifyInstance): void {
-  app.get('/webhooks', async (request, reply) => {
-    const { ctx, session } = dashOf(request);
-    const list = await listWebhooks(ctx, { first: 50 });
-    const body = html`<h1>Webhooks</h1>
+/** Shown once, in the answer of the command that set the secret: it is never shown again (SPEC §9). */
+function secretOnce(w: WebhookView): SafeHtml {
+  return html`<div class="notice" role="status"><p>Webhook for <strong>${w.endpoint}</strong>: copy its ${w.format} signing secret now, it is shown only once.</p>
+<dl class="facts"><dt>Signing secret</dt><dd><code class="secret" id="webhook-secret">${w.secret}</code></dd></dl></div>`;
+}
+
+async function webhooksPage(request: FastifyRequest, reply: FastifyReply, created?: WebhookView): Promise<FastifyReply> {
+  const { ctx, session } = dashOf(request);
+  const list = await listWebhooks(ctx, { first: 50 });
+  const body = html`<h1>Webhooks</h1>${created && secretOnce(created)}
 ${list.edges.length === 0
   ? html`<p>No webhooks yet.</p>`
   : html`<div class="table-wrap"><table><thead><tr><th scope="col">Endpoint</th><th scope="col">Events</th><th scope="col">Health</th><th scope="col">Actions</th></tr></thead>
@@ -30,43 +37,74 @@ ${list.edges.length === 0
 <fieldset><legend>Events (none ticked: every event)</legend>${EVENT_TYPES.map(
       (e, i) => html`<div><input type="checkbox" id="ev-${i}" name="events" value="${e}"> <label for="ev-${i}">${e}</label></div>`,
     )}</fieldset>
+<div class="field"><label for="format">Format</label><select id="format" name="format">${WEBHOOK_FORMATS.map(
+      (f) => html`<option value="${f}">${FORMAT_LABELS[f]}</option>`,
+    )}</select></div>
 <p><button type="submit">Create webhook</button></p></form>`;
-    return sendPage(request, reply, { title: 'Webhooks', current: '/dashboard/webhooks', body });
-  });
+  return sendPage(request, reply, { title: 'Webhooks', current: '/dashboard/webhooks', body });
+}
 
-  app.post<{ Body: { endpoint?: string; events?: string | string[] } }>('/webhooks', (request, reply) =>
-    runAction(request, reply, '/dashboard/webhooks', async () => {
+const FORMAT_LABELS: Record<WebhookFormat, string> = {
+  STANDARD: 'Standard Webhooks (webhook-signature)',
+  HAPPYCOLIS: 'HappyColis (x-happycolis-webhook-signature)',
+  KORNITX: 'KornitX (X-CustomGateway-Hmac: order push or status callbacks)',
+};
+
+export function webhookPages(app: FastifyInstance): void {
+  app.get('/webhooks', (request, reply) => webhooksPage(request, reply));
+
+  // Answered with the page itself, not a redirect: the secret must not travel in a URL.
+  app.post<{ Body: { endpoint?: string; events?: string | string[]; format?: string } }>('/webhooks', (request, reply) =>
+    answerOrFlashError(request, reply, '/dashboard/webhooks', async () => {
       const w = await createWebhook(dashOf(request).ctx, {
         endpoint: formText(request.body, 'endpoint') ?? '',
         events: ([] as string[]).concat(request.body.events ?? []),
+        format: formText(request.body, 'format'),
       });
-      return `Webhook created for ${w.endpoint}; its signing secret is on its page`;
+      return webhooksPage(request, reply, w);
     }),
   );
 
   const toggles: [string, Record<string, boolean>, string][] = [
     ['pause', { enabled: false }, 'Webhook paused: nothing is sent until it is resumed'],
     ['resume', { enabled: true }, 'Webhook resumed'],
-    ['rotate', { rotateSecret: true }, 'Secret rotated: the previous one still signs deliveries for 24 hours'],
   ];
   for (const [action, input, message] of toggles) {
     app.post<{ Params: { id: string } }>(`/webhooks/:id/${action}`, (request, reply) =>
-      runAction(request, reply, action === 'rotate' ? `/dashboard/webhooks/${request.params.id}` : '/dashboard/webhooks', async () => {
+      runAction(request, reply, '/dashboard/webhooks', async () => {
         await updateWebhook(dashOf(request).ctx, request.params.id, input);
         return message;
       }),
     );
   }
 
-  app.get<{ Params: { id: string } }>('/webhooks/:id', async (request, reply) => {
-    const { ctx, session } = dashOf(request);
-    const actor = requireScope(ctx, 'edit_integrations');
-    const w = webhookView(await loadWebhook(ctx.services.db.kysely, actor, request.params.id));
-    const log = await listDeliveries(ctx, { webhookId: w.id, first: 50 });
-    const body = html`<p><a href="/dashboard/webhooks">← Webhooks</a></p>
-<h1>Webhook</h1>
+  app.post<{ Params: { id: string } }>('/webhooks/:id/rotate', (request, reply) =>
+    answerOrFlashError(request, reply, `/dashboard/webhooks/${request.params.id}`, async () => {
+      const w = await updateWebhook(dashOf(request).ctx, request.params.id, { rotateSecret: true });
+      return webhookPage(request, reply, request.params.id, w);
+    }),
+  );
+
+  app.get<{ Params: { id: string } }>('/webhooks/:id', (request, reply) => webhookPage(request, reply, request.params.id));
+
+  app.post<{ Params: { id: string; delivery: string } }>('/webhooks/:id/deliveries/:delivery/resend', (request, reply) =>
+    runAction(request, reply, `/dashboard/webhooks/${request.params.id}`, async () => {
+      const d = await retryDelivery(dashOf(request).ctx, request.params.delivery);
+      return `Event #${d.eventId} queued for delivery again`;
+    }),
+  );
+}
+
+/** One webhook and its delivery log; `rotated`: the answer of a rotation, which shows the new secret once. */
+async function webhookPage(request: FastifyRequest, reply: FastifyReply, id: string, rotated?: WebhookView): Promise<FastifyReply> {
+  const { ctx, session } = dashOf(request);
+  const actor = requireScope(ctx, 'edit_integrations');
+  const w = webhookView(await loadWebhook(ctx.services.db.kysely, actor, id));
+  const log = await listDeliveries(ctx, { webhookId: w.id, first: 50 });
+  const body = html`<p><a href="/dashboard/webhooks">← Webhooks</a></p>
+<h1>Webhook</h1>${rotated && html`${secretOnce(rotated)}<p>The previous secret still signs deliveries for 24 hours.</p>`}
 <dl class="facts"><dt>Endpoint</dt><dd>${w.endpoint}</dd><dt>Events</dt><dd>${w.events.length ? w.events.join(', ') : 'all events'}</dd>
-<dt>Health</dt><dd>${w.health}</dd><dt>Signing secret</dt><dd><code class="secret">${w.secret}</code></dd></dl>
+<dt>Format</dt><dd>${w.format}</dd><dt>Health</dt><dd>${w.health}</dd><dt>Signing secret</dt><dd>shown once, when it was set (rotate it for a new one)</dd></dl>
 <div class="actions">${actionButton(session, `/dashboard/webhooks/${w.id}/rotate`, 'Rotate the secret')}
 ${actionButton(session, `/dashboard/webhooks/${w.id}/${w.enabled ? 'pause' : 'resume'}`, w.enabled ? 'Pause' : 'Resume')}</div>
 <h2>Delivery log</h2>
@@ -78,13 +116,5 @@ ${log.edges.length === 0
 <td>${d.success ? 'OK' : 'failed'} ${d.statusCode ?? ''} ${d.error ?? ''}</td><td>${d.durationMs} ms</td>
 <td>${actionButton(session, `/dashboard/webhooks/${w.id}/deliveries/${d.id}/resend`, 'Re-send')}</td></tr>`,
     )}</tbody></table></div>`}`;
-    return sendPage(request, reply, { title: 'Webhook', current: '/dashboard/webhooks', body });
-  });
-
-  app.post<{ Params: { id: string; delivery: string } }>('/webhooks/:id/deliveries/:delivery/resend', (request, reply) =>
-    runAction(request, reply, `/dashboard/webhooks/${request.params.id}`, async () => {
-      const d = await retryDelivery(dashOf(request).ctx, request.params.delivery);
-      return `Event #${d.eventId} queued for delivery again`;
-    }),
-  );
+  return sendPage(request, reply, { title: 'Webhook', current: '/dashboard/webhooks', body });
 }

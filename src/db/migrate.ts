@@ -12,6 +12,7 @@ import * as usersSessions from './migrations/009-users-sessions.ts';
 import * as orderListIndexes from './migrations/010-order-list-indexes.ts';
 import * as jobGroups from './migrations/011-job-groups.ts';
 import * as signingKeyUse from './migrations/012-signing-key-use.ts';
+import * as webhookFormats from './migrations/013-webhook-formats.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 import * as dropJobsRetrying from './migrations/017-drop-jobs-retrying.ts';
 import * as shipments from './migrations/020-shipments.ts';
@@ -29,6 +30,7 @@ function migrations(db: Db): Record<string, Migration> {
     '010-order-list-indexes': { up: (k) => orderListIndexes.up(k) },
     '011-job-groups': { up: (k) => jobGroups.up(k) },
     '012-signing-key-use': { up: (k) => signingKeyUse.up(k) },
+    '013-webhook-formats': { up: (k) => webhookFormats.up(k) },
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
     '017-drop-jobs-retrying': { up: (k) => dropJobsRetrying.up(k) },
     '020-shipments': { up: (k) => shipments.up(k) },

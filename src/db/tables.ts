@@ -260,6 +260,9 @@ export interface WebhookTable {
   events: string;
   /** JSON object of extra headers. */
   headers: string;
+  /** STANDARD | HAPPYCOLIS | KORNITX (webhooks/webhook-formats.ts); the column defaults to STANDARD. */
+  format: Generated<string>;
+  /** Kept as it is (not hashed): deliveries are signed with it. Never logged, returned only when set. */
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: string | null;

@@ -2,7 +2,8 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DeliveryOrderTable } from '../db/tables.ts';
-import type { LineRow, OrderRecord } from '../orders/order-record.ts';
+import type { LineRow, LineStatus, OrderRecord } from '../orders/order-record.ts';
+import { BEFORE_SHIPPED } from './roll-up.ts';
 
 export type DeliveryOrderRow = Selectable<DeliveryOrderTable>;
 
@@ -31,15 +32,16 @@ export async function assignLines(db: Executor, lineIds: readonly number[], deli
   await db.updateTable('order_lines').set({ delivery_order_id: deliveryOrderId, status }).where('id', 'in', lineIds).execute();
 }
 
-/** Sets the status of one delivery order's lines. */
-export async function setDeliveryOrderLineStatus(db: Executor, orderId: string, deliveryOrderId: string, status: string): Promise<void> {
-  await db
+/** Sets the status of one delivery order's lines (lines with units shipped keep theirs before dispatch: roll-up.ts `lineStatusWith`). */
+export async function setDeliveryOrderLineStatus(db: Executor, orderId: string, deliveryOrderId: string, status: LineStatus): Promise<void> {
+  let q = db
     .updateTable('order_lines')
     .set({ status })
     .where('order_id', '=', orderId)
     .where('delivery_order_id', '=', deliveryOrderId)
-    .where('status', '<>', status)
-    .execute();
+    .where('status', '<>', status);
+  if (BEFORE_SHIPPED.has(status)) q = q.where('fulfilled_quantity', '=', 0);
+  await q.execute();
 }
 
 /** Writes a delivery order's changed columns, bumping its version. */

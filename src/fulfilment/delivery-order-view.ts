@@ -72,6 +72,16 @@ export function deliveryOrderEvent(type: OutboxEvent['type'], d: DeliveryOrderRe
   return { type, organizationId: d.row.organization_id, orderId: d.row.order_id, subjectId: d.row.id, body: () => deliveryOrderView(d) };
 }
 
+/**
+ * `delivery-order/created` for the merchant and for the supplier it is routed to (one body for both): the
+ * supplier's webhooks (a KornitX order push) and its feed learn of the work without polling the merchant's.
+ */
+export function deliveryOrderCreatedEvents(d: DeliveryOrderRecord): OutboxEvent[] {
+  const merchant = deliveryOrderEvent('delivery-order/created', d);
+  if (d.row.supplier_id === d.row.organization_id) return [merchant];
+  return [merchant, { ...merchant, organizationId: d.row.supplier_id }];
+}
+
 /** The history changes of a delivery order's creation. */
 export function createdChanges(d: DeliveryOrderRecord): FieldChanges {
   return {

@@ -9,10 +9,11 @@ import type { OrderRecord } from '../orders/order-record.ts';
 import { updateOrderRow } from '../orders/order-store.ts';
 import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { orderEvents } from '../orders/order-changes.ts';
-import { createdChanges, deliveryOrderEvent } from './delivery-order-view.ts';
+import { createdChanges, deliveryOrderCreatedEvents, deliveryOrderEvent } from './delivery-order-view.ts';
 import { isoNow } from '../clock.ts';
 import type { DeliveryOrderOutcome, DeliveryStatusRow } from './delivery-order-change.ts';
 import { orderRollUp } from './delivery-order-change.ts';
+import { lineStatusWith } from './roll-up.ts';
 import { setDeliveryOrderLineStatus, updateDeliveryOrderRow, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
 
 export interface DeliveryOrderWrite {
@@ -43,8 +44,8 @@ export async function writeDeliveryOrderChanges(
     const lineStatus = outcome.lineStatus;
     if (lineStatus) {
       await setDeliveryOrderLineStatus(tctx.tx, row.order_id, row.id, lineStatus);
-      doLines = doLines.map((l) => ({ ...l, status: lineStatus }));
-      lines = lines.map((l) => (l.delivery_order_id === row.id ? { ...l, status: lineStatus } : l));
+      doLines = doLines.map((l) => ({ ...l, status: lineStatusWith(l, lineStatus) }));
+      lines = lines.map((l) => (l.delivery_order_id === row.id ? { ...l, status: lineStatusWith(l, lineStatus) } : l));
     }
     const next = { row, lines: doLines };
     byId.set(row.id, next);
@@ -60,7 +61,7 @@ export async function writeDeliveryOrderChanges(
       action: 'delivery-order-created',
       changes: createdChanges(d),
     });
-    events.push(deliveryOrderEvent('delivery-order/created', d));
+    events.push(...deliveryOrderCreatedEvents(d));
   }
   const deliveryOrders = [...byId.values()].sort((a, b) => a.row.number - b.row.number);
   const rolled = orderRollUp(order.row, deliveryOrders.map((d) => d.row));

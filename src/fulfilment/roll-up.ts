@@ -76,6 +76,18 @@ export function lineStatusOf(part: Pick<RollUpPart, 'state' | 'status' | 'locked
   return effectOf(part.status).lines ?? (part.locked === 1 ? 'IN_PROGRESS' : 'ACCEPTED');
 }
 
+/** The statuses a delivery order's status gives lines that a shipment's units (fulfilledQuantity) speak over. */
+export const BEFORE_SHIPPED: ReadonlySet<LineStatus> = new Set(['ACCEPTED', 'IN_PROGRESS']);
+
+/**
+ * The status a line takes when its delivery order's lines take `status`: a line with units shipped keeps
+ * PARTIALLY_FULFILLED or FULFILLED while its delivery order merely moves along production (SPEC §8).
+ */
+export function lineStatusWith(line: { quantity: number; fulfilled_quantity: number }, status: LineStatus): LineStatus {
+  if (line.fulfilled_quantity === 0 || !BEFORE_SHIPPED.has(status)) return status;
+  return line.fulfilled_quantity >= line.quantity ? 'FULFILLED' : 'PARTIALLY_FULFILLED';
+}
+
 /**
  * The order from its delivery orders (at least one). Status: the least advanced live part that is neither
  * cancelled nor rejected; else a rejected one's; else 128. COMPLETED when every live part is dispatched or

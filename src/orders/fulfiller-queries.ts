@@ -64,6 +64,12 @@ export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Pr
   return withOrders(db, await q.orderBy('number').limit(limit).execute());
 }
 
+/** One delivery order with its order, read without a token (a KornitX order push is built by the server itself). */
+export async function loadFulfillerOrder(db: Executor, deliveryOrderId: string): Promise<FulfillerOrderRecord | undefined> {
+  const row = await db.selectFrom('delivery_orders').selectAll().where('id', '=', deliveryOrderId).executeTakeFirst();
+  return row ? (await withOrders(db, [row]))[0] : undefined;
+}
+
 export async function getFulfillerOrder(ctx: Ctx, number: number): Promise<FulfillerOrderRecord> {
   requireScope(ctx, 'order-it.order-manager.view');
   const db = ctx.services.db.kysely;

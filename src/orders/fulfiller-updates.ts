@@ -21,6 +21,7 @@ import { loadLines } from './order-store.ts';
 import { isStatusCode, STATUS_CODES } from './status-transitions.ts';
 import { deliveryOrderChange, orderRollUp, type DeliveryOrderOutcome, type DeliveryStatusRow } from '../fulfilment/delivery-order-change.ts';
 import { deliveryOrderView } from '../fulfilment/delivery-order-view.ts';
+import { lineStatusWith } from '../fulfilment/roll-up.ts';
 import type { DeliveryOrderRow } from '../fulfilment/delivery-order-store.ts';
 import { isoNow } from '../clock.ts';
 
@@ -80,7 +81,7 @@ function wholeOrder(order: WorkingOrder, row: OrderStatusRow, statuses: LineStat
   if (!statuses || statuses.size === 0) return { row: merged, lines: whole.lines };
   const lines = whole.lines.map((l): LineRow => {
     const s = l.delivery_order_id && statuses.get(l.delivery_order_id);
-    return s ? { ...l, status: s } : l;
+    return s ? { ...l, status: lineStatusWith(l, s) } : l;
   });
   return { row: merged, lines };
 }

@@ -18,7 +18,7 @@ import { diffPatch, sameValue } from './patch-diff.ts';
 import { STATUS, statusName } from './status-transitions.ts';
 import { isoNow } from '../clock.ts';
 import { openDeliveryOrders } from '../fulfilment/open-delivery-orders.ts';
-import { deliveryOrderEvent } from '../fulfilment/delivery-order-view.ts';
+import { deliveryOrderCreatedEvents } from '../fulfilment/delivery-order-view.ts';
 import { deliveryOrderChange } from '../fulfilment/delivery-order-change.ts';
 import { writeDeliveryOrderChanges, type DeliveryOrderWrite } from '../fulfilment/delivery-order-writes.ts';
 import { deliveryOrderRecords } from '../fulfilment/delivery-order-store.ts';
@@ -120,7 +120,7 @@ export async function openOrder(tctx: TxCtx, record: OrderRecord): Promise<Order
   ]);
   await emitEvents(tctx, [
     ...emit(tctx, updated, 'order/opened', 'order/status-changed'),
-    ...opened.deliveryOrders.map((d) => deliveryOrderEvent('delivery-order/created', d)),
+    ...opened.deliveryOrders.flatMap(deliveryOrderCreatedEvents),
   ]);
   return updated;
 }

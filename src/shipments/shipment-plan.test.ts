@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DomainError } from '../errors/domain-error.ts';
+import { lineStatusWith } from '../fulfilment/roll-up.ts';
 import { isHttpUrl, planShipment, shipmentInputRefusal, type FieldNames, type ItemRequest, type PlanDeliveryOrder, type PlanLine } from './shipment-plan.ts';
 
 const NAMES: FieldNames = {
@@ -135,7 +136,17 @@ describe('shipmentInputRefusal', () => {
   });
 
   it('accepts exactly the absolute http(s) URLs (property)', () => {
-    fc.assert(fc.property(fc.webUrl(), (u) => assert.equal(isHttpUrl(u), true)));
+    // fc.webUrl is slow to generate: a few dozen cover its shapes (schemes, hosts, ports, paths, queries).
+    fc.assert(fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), (u) => assert.equal(isHttpUrl(u), true)), { numRuns: 40 });
     fc.assert(fc.property(fc.string(), (s) => assert.equal(isHttpUrl(s), /^https?:\/\//i.test(s) && URL.canParse(s) && new URL(s).hostname !== '')));
+  });
+});
+
+describe('lineStatusWith (a delivery order status change over shipped lines)', () => {
+  it('keeps a shipped line PARTIALLY_FULFILLED or FULFILLED while production moves on; dispatch, cancel and reject still apply', () => {
+    assert.equal(lineStatusWith({ quantity: 3, fulfilled_quantity: 1 }, 'IN_PROGRESS'), 'PARTIALLY_FULFILLED');
+    assert.equal(lineStatusWith({ quantity: 3, fulfilled_quantity: 3 }, 'ACCEPTED'), 'FULFILLED');
+    assert.equal(lineStatusWith({ quantity: 3, fulfilled_quantity: 0 }, 'IN_PROGRESS'), 'IN_PROGRESS');
+    for (const s of ['FULFILLED', 'CANCELED', 'REJECTED'] as const) assert.equal(lineStatusWith({ quantity: 3, fulfilled_quantity: 1 }, s), s);
   });
 });

@@ -68,6 +68,7 @@ describe('webhook.deliver job', () => {
         id,
         organization_id: org,
         endpoint,
+        format: 'STANDARD',
         events: '[]',
         headers: '{}',
         secret,

@@ -6,9 +6,9 @@
  * webhook's jobs complete without sending. Sending happens outside any transaction; a crash between sending and
  * recording sends the event again with the same `webhook-id` (at least once).
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { withTransaction } from '../context.ts';
-import type { Database, OutboxEventTable } from '../db/tables.ts';
+import type { Database } from '../db/tables.ts';
 import { webhookDeliverySeconds as deliverySeconds } from '../metrics/registry.ts';
 import { completeJob } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/run-job.ts';
@@ -17,53 +17,10 @@ import { recordAttempt } from './webhook-deliveries.ts';
 import { FAILING_AFTER } from './webhook-health.ts';
 import { deliveryTimeoutMs, postWebhook } from './webhook-http-client.ts';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
-import { messageIdFor, signatureHeader } from './webhook-signing.ts';
+import type { DeliveredEvent } from './webhook-formats.ts';
+import { buildRequest } from './webhook-requests.ts';
 import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
 import { isoNow } from '../clock.ts';
-
-const USER_AGENT = 'Ordergraph-Webhooks/1.0';
-
-/** What a delivery reads of an outbox event. */
-export type DeliveredEvent = Pick<Selectable<OutboxEventTable>, 'id' | 'organization_id' | 'order_id' | 'type' | 'payload' | 'created_at'>;
-
-export interface WebhookMessage {
-  messageId: string;
-  body: string;
-  headers: Record<string, string>;
-}
-
-/** The secrets a delivery is signed with now: the current one, and the previous one during a rotation. */
-export function signingSecrets(webhook: WebhookRow, now: number = Date.now()): string[] {
-  const previousValid =
-    webhook.previous_secret && webhook.previous_secret_expires_at && Date.parse(webhook.previous_secret_expires_at) > now;
-  return previousValid ? [webhook.secret, webhook.previous_secret!] : [webhook.secret];
-}
-
-/** The signed request for one event: `{"header": {...}, "body": <the event's payload>}` and its headers. */
-export function buildMessage(webhook: WebhookRow, event: DeliveredEvent, now: number = Date.now()): WebhookMessage {
-  const messageId = messageIdFor(webhook.id, event.id);
-  const header = {
-    organizationId: event.organization_id,
-    messageId,
-    webhookId: webhook.id,
-    type: event.type,
-    date: event.created_at,
-  };
-  // The payload is stored as JSON text already: splice it in rather than parse and serialize it again.
-  const body = `{"header":${JSON.stringify(header)},"body":${event.payload}}`;
-  const timestamp = Math.floor(now / 1000);
-  const custom = JSON.parse(webhook.headers) as Record<string, string>;
-  const hasUserAgent = Object.keys(custom).some((k) => k.toLowerCase() === 'user-agent');
-  const headers: Record<string, string> = {
-    ...custom,
-    ...(hasUserAgent ? {} : { 'user-agent': USER_AGENT }),
-    'content-type': 'application/json',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(timestamp),
-    'webhook-signature': signatureHeader(signingSecrets(webhook, now), messageId, timestamp, body),
-  };
-  return { messageId, body, headers };
-}
 
 /** The webhook and the event of a delivery job, in one round trip; either may be gone. */
 async function loadDelivery(
@@ -116,9 +73,15 @@ export const webhookDeliveryHandler: JobHandler = {
       return;
     }
 
-    const message = buildMessage(webhook, event);
+    const message = await buildRequest(db, webhook, event);
+    if (!message) {
+      // The webhook's format sends nothing for this event (a KORNITX webhook gets only its own kinds).
+      await completeJob(db, job.id);
+      return;
+    }
     const result = await postWebhook(webhook.endpoint, message.headers, message.body, {
       allowPrivate: ctx.services.webhookAllowPrivate,
+      method: message.method,
       timeoutMs: deliveryTimeoutMs(job.leaseEndsAt - Date.now()),
     });
     const gone = result.statusCode === 410;

@@ -34,6 +34,8 @@ export interface PostResult {
 export interface PostOptions {
   allowPrivate: boolean;
   timeoutMs?: number;
+  /** POST unless said (KornitX status callbacks are PUT). */
+  method?: 'POST' | 'PUT';
 }
 
 const agents = new Map<string, Agent>();
@@ -86,7 +88,7 @@ export function describeError(e: unknown, timeoutMs: number): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-/** POSTs `body` to `endpoint`; never throws: every outcome is described in the result. */
+/** POSTs (or PUTs, `opts.method`) `body` to `endpoint`; never throws: every outcome is described in the result. */
 export async function postWebhook(endpoint: string, headers: Record<string, string>, body: string, opts: PostOptions): Promise<PostResult> {
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const started = performance.now();
@@ -115,7 +117,7 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await request(url, {
-      method: 'POST',
+      method: opts.method ?? 'POST',
       headers,
       body,
       dispatcher: agentFor(opts.allowPrivate),

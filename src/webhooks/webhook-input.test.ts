@@ -19,12 +19,13 @@ describe('webhook input', () => {
   it('accepts an http(s) endpoint, known events and plain headers', () => {
     assert.deepEqual(
       parseWebhookInput({ endpoint: 'https://example.com/hooks?x=1', events: ['order/created', 'order/created', 'request/rejected'], headers: { 'X-Api-Key': 'secret' } }, false),
-      { endpoint: 'https://example.com/hooks?x=1', events: ['order/created', 'request/rejected'], headers: { 'X-Api-Key': 'secret' } },
+      { endpoint: 'https://example.com/hooks?x=1', events: ['order/created', 'request/rejected'], headers: { 'X-Api-Key': 'secret' }, format: 'STANDARD' },
     );
     assert.deepEqual(parseWebhookInput({ endpoint: 'http://example.com', events: null, headers: null }, false), {
       endpoint: 'http://example.com',
       events: [],
       headers: {},
+      format: 'STANDARD',
     });
   });
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { badInput } from '../errors/domain-error.ts';
 import { EVENT_TYPES, type EventType } from './outbox.ts';
 import { literalHostRefusal } from './ssrf-guard.ts';
+import { WEBHOOK_FORMATS, secretRefusal, type WebhookFormat } from './webhook-formats.ts';
 
 export const MAX_HEADERS = 20;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -20,6 +21,9 @@ export interface WebhookSettings {
   /** Empty: every event. */
   events: EventType[];
   headers: Record<string, string>;
+  format: WebhookFormat;
+  /** Given by the client; generated when absent. */
+  secret?: string;
 }
 
 export interface WebhookChanges {
@@ -28,6 +32,8 @@ export interface WebhookChanges {
   headers?: Record<string, string>;
   enabled?: boolean;
   rotateSecret?: boolean;
+  format?: WebhookFormat;
+  secret?: string;
 }
 
 const endpointSchema = z
@@ -77,11 +83,16 @@ const headersSchema = z
     }
   });
 
+const formatSchema = z.enum(WEBHOOK_FORMATS, { message: `must be one of ${WEBHOOK_FORMATS.join(', ')}` });
+const secretSchema = z.string({ message: 'must be a string' });
+
 const createSchema = z
   .object({
     endpoint: endpointSchema,
     events: eventsSchema.nullable().optional(),
     headers: headersSchema.nullable().optional(),
+    format: formatSchema.nullable().optional(),
+    secret: secretSchema.nullable().optional(),
   })
   .strict();
 
@@ -92,6 +103,8 @@ const updateSchema = z
     headers: headersSchema.nullable().optional(),
     enabled: z.boolean({ message: 'must be a boolean' }).nullable().optional(),
     rotateSecret: z.boolean({ message: 'must be a boolean' }).nullable().optional(),
+    format: formatSchema.nullable().optional(),
+    secret: secretSchema.nullable().optional(),
   })
   .strict();
 
@@ -120,7 +133,17 @@ const uniqueEvents = (events: string[] | null | undefined): EventType[] => [...n
 export function parseWebhookInput(input: unknown, allowPrivate: boolean): WebhookSettings {
   const data = parse(createSchema, input);
   checkDestination(data.endpoint, allowPrivate);
-  return { endpoint: data.endpoint, events: uniqueEvents(data.events), headers: data.headers ?? {} };
+  const format = data.format ?? 'STANDARD';
+  const settings: WebhookSettings = { endpoint: data.endpoint, events: uniqueEvents(data.events), headers: data.headers ?? {}, format };
+  if (data.secret != null) settings.secret = checkSecret(format, data.secret);
+  return settings;
+}
+
+/** The secret, or BAD_USER_INPUT naming `secret` (never quoting it: it may be a real key). */
+export function checkSecret(format: WebhookFormat, secret: string): string {
+  const refused = secretRefusal(format, secret);
+  if (refused) throw badInput('secret', refused);
+  return secret;
 }
 
 export function parseWebhookUpdate(input: unknown, allowPrivate: boolean): WebhookChanges {
@@ -136,5 +159,9 @@ export function parseWebhookUpdate(input: unknown, allowPrivate: boolean): Webho
   if (data.headers !== undefined) changes.headers = data.headers ?? {};
   if (data.enabled != null) changes.enabled = data.enabled;
   if (data.rotateSecret) changes.rotateSecret = true;
+  if (data.format != null) changes.format = data.format;
+  // Checked against the format once the webhook's current format is known (webhook-subscriptions.ts).
+  if (data.secret != null) changes.secret = data.secret;
+  if (changes.secret !== undefined && changes.rotateSecret) throw badInput('secret', 'cannot be given with rotateSecret: true (which generates one)');
   return changes;
 }

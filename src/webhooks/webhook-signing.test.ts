@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { WebhookRow } from './webhook-subscriptions.ts';
-import { buildMessage, signingSecrets } from './webhook-delivery.ts';
+import { buildMessage, signingSecrets } from './webhook-requests.ts';
 import { messageIdFor, newSecret, secretKey, sign, signatureHeader } from './webhook-signing.ts';
 
 const verify = (secret: string, id: string, ts: number, body: string, signature: string) =>
@@ -73,6 +73,7 @@ describe('buildMessage', () => {
     id: 'wh-1',
     organization_id: 'org-1',
     endpoint: 'https://example.com/hook',
+    format: 'STANDARD',
     events: '[]',
     headers: JSON.stringify({ 'X-Api-Key': 'k', 'User-Agent': 'mine' }),
     secret: newSecret(),

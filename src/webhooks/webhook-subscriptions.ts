@@ -14,8 +14,10 @@ import { decodeCursor, pageSize, toConnection, type Connection } from '../paging
 import { cancelQueuedJobs } from '../jobs/job-queue.ts';
 import { deliveryGroup } from './outbox.ts';
 import { parseWebhookInput, parseWebhookUpdate } from './webhook-input.ts';
+import { findOrganization } from '../organizations/organizations.ts';
 import { webhookHealth, type WebhookHealth } from './webhook-health.ts';
-import { newSecret } from './webhook-signing.ts';
+import { newSecretFor, type WebhookFormat } from './webhook-formats.ts';
+import { checkSecret } from './webhook-input.ts';
 import { isoNow } from '../clock.ts';
 
 export type WebhookRow = Selectable<WebhookTable>;
@@ -31,20 +33,24 @@ export interface WebhookView {
   endpoint: string;
   events: string[];
   headers: Record<string, string>;
-  secret: string;
+  format: WebhookFormat;
+  /** Only when it was just set (creation, rotation): never returned otherwise. */
+  secret: string | null;
   enabled: boolean;
   health: WebhookHealth;
   createdAt: string;
   updatedAt: string;
 }
 
-export function webhookView(row: WebhookRow): WebhookView {
+/** The view of a webhook; `showSecret` only in the answer of the mutation that set the secret. */
+export function webhookView(row: WebhookRow, showSecret = false): WebhookView {
   return {
     id: row.id,
     endpoint: row.endpoint,
     events: JSON.parse(row.events),
     headers: JSON.parse(row.headers),
-    secret: row.secret,
+    format: row.format as WebhookFormat,
+    secret: showSecret ? row.secret : null,
     enabled: row.enabled === 1,
     health: webhookHealth(row),
     createdAt: row.created_at,
@@ -72,6 +78,15 @@ export async function stopPendingDeliveries(db: Executor, webhookId: string): Pr
   await cancelQueuedJobs(db, deliveryGroup(webhookId), 'webhook deleted or disabled');
 }
 
+/** KORNITX needs an organization kind it has a meaning for (both have one: push for suppliers, callbacks for merchants). */
+async function checkFormatFits(db: Executor, organizationId: string, format: WebhookFormat): Promise<void> {
+  if (format !== 'KORNITX') return;
+  const org = await findOrganization(db, organizationId);
+  if (org?.kind !== 'MERCHANT' && org?.kind !== 'SUPPLIER') {
+    throw badInput('format', 'KORNITX needs a MERCHANT (status callbacks) or SUPPLIER (order push) organization');
+  }
+}
+
 export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookView> {
   const actor = requireScope(ctx, 'edit_integrations');
   const settings = parseWebhookInput(input, ctx.services.webhookAllowPrivate);
@@ -92,7 +107,8 @@ export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookVi
       endpoint: settings.endpoint,
       events: JSON.stringify(settings.events),
       headers: JSON.stringify(settings.headers),
-      secret: newSecret(),
+      format: settings.format,
+      secret: settings.secret ?? newSecretFor(settings.format),
       previous_secret: null,
       previous_secret_expires_at: null,
       enabled: 1,
@@ -100,8 +116,9 @@ export async function createWebhook(ctx: Ctx, input: unknown): Promise<WebhookVi
       created_at: now,
       updated_at: now,
     };
+    await checkFormatFits(tctx.tx, organizationId, settings.format);
     await tctx.tx.insertInto('webhooks').values(row).execute();
-    return webhookView(row);
+    return webhookView(row, true);
   });
 }
 
@@ -121,15 +138,22 @@ export async function updateWebhook(ctx: Ctx, id: string, input: unknown): Promi
       // A fresh start: the failures that led to disabling it say nothing about the endpoint now.
       if (changes.enabled) set.consecutive_failures = 0;
     }
-    if (changes.rotateSecret) {
+    const format = (changes.format ?? row.format) as WebhookFormat;
+    if (changes.format !== undefined && changes.format !== row.format) {
+      await checkFormatFits(tctx.tx, row.organization_id, changes.format);
+      set.format = changes.format;
+      if (changes.secret === undefined && !changes.rotateSecret) checkSecret(changes.format, row.secret);
+    }
+    const secret = changes.rotateSecret ? newSecretFor(format) : changes.secret !== undefined ? checkSecret(format, changes.secret) : undefined;
+    if (secret !== undefined) {
       set.previous_secret = row.secret;
       set.previous_secret_expires_at = new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS).toISOString();
-      set.secret = newSecret();
+      set.secret = secret;
     }
     // The webhook row first, then its jobs: the order the delivery handler locks them in.
     await tctx.tx.updateTable('webhooks').set(set).where('id', '=', row.id).execute();
     if (disabling) await stopPendingDeliveries(tctx.tx, row.id);
-    return webhookView({ ...row, ...set } as WebhookRow);
+    return webhookView({ ...row, ...set } as WebhookRow, secret !== undefined);
   });
 }
 

@@ -8,15 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { gql } from '../support/graphql.ts';
-import { createClient, getToken } from '../support/oauth.ts';
+import { createClient, createOrganization, getToken } from '../support/oauth.ts';
 import {
   assertErrorAt,
-  createFulfillerWorld,
   createOrder,
   expectData,
   FULFILLER_PATH,
+  FULFILLER_SCOPES,
   fulfillerOrder,
+  MERCHANT_SCOPES,
   merchantOrder,
+  updateOrdersOk,
   type FulfillerWorld,
 } from '../support/fulfiller.ts';
 
@@ -40,19 +42,23 @@ const SHIPMENT_SCOPES = 'view_orders view_delivery_orders view_shipments create_
 describe('shipments', () => {
   let server: TestServer;
   let w: FulfillerWorld;
-  let stranger: FulfillerWorld;
-  /** Merchant tokens with the shipment scopes: ours and another tenant's. */
+  /** A merchant token with the shipment scopes too (w.merchantToken is the same client narrowed to the order scopes). */
   let merchant: string;
+  /** Another tenant: a merchant client that may also use the Fulfiller API, on its own organization only. */
   let strangerMerchant: string;
 
   before(async () => {
     server = await startServer();
-    [w, stranger] = await Promise.all([createFulfillerWorld(server), createFulfillerWorld(server)]);
-    const [ours, theirs] = await Promise.all([
-      createClient(server, { org: w.merchant.id, scopes: SHIPMENT_SCOPES }),
-      createClient(server, { org: stranger.merchant.id, scopes: SHIPMENT_SCOPES }),
-    ]);
-    [merchant, strangerMerchant] = await Promise.all([getToken(server.url, ours), getToken(server.url, theirs)]);
+    // Few CLI calls (each is a process): one world with one client per side, and one stranger.
+    const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
+    const merchantOrg = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
+    const strangerOrg = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
+    const merchantClient = await createClient(server, { org: merchantOrg.id, scopes: `${MERCHANT_SCOPES} ${SHIPMENT_SCOPES}` });
+    const supplierClient = await createClient(server, { org: supplier.id, scopes: FULFILLER_SCOPES, access: [merchantOrg.id] });
+    const strangerClient = await createClient(server, { org: strangerOrg.id, scopes: `${SHIPMENT_SCOPES} ${FULFILLER_SCOPES}` });
+    const [merchantToken, supplierToken] = await Promise.all([getToken(server.url, merchantClient, { scope: MERCHANT_SCOPES }), getToken(server.url, supplierClient)]);
+    w = { url: server.url, supplier, merchant: merchantOrg, merchantClient, supplierClient, merchantToken, supplierToken };
+    [merchant, strangerMerchant] = await Promise.all([getToken(server.url, merchantClient), getToken(server.url, strangerClient)]);
   });
   after(() => server?.stop());
 
@@ -75,6 +81,12 @@ describe('shipments', () => {
     let m = await merchantOrder(w.url, w.merchantToken, order.id, LINE_FIELDS);
     assert.deepEqual(m.lines.map((l: any) => [l.status, l.fulfilledQuantity]), [['FULFILLED', 2], ['ACCEPTED', 0], ['PARTIALLY_FULFILLED', 1]]);
     assert.deepEqual([m.state, m.locked], ['OPENED', true]);
+
+    // updateOrders keeps working beside shipments: a status and a shipping_tracking; shipped lines keep their status.
+    await updateOrdersOk(w.url, w.supplierToken, [{ id: order.number, status: 4, shipping_tracking: 'TRK-1' }]);
+    m = await merchantOrder(w.url, w.merchantToken, order.id, `${LINE_FIELDS} shippingTracking`);
+    assert.deepEqual(m.lines.map((l: any) => l.status), ['FULFILLED', 'IN_PROGRESS', 'PARTIALLY_FULFILLED']);
+    assert.deepEqual([m.status, m.shippingTracking], [4, 'TRK-1']);
 
     // Refused, each at its index, nothing written: over-shipping, quantity 0, an item of another order, a bad URL, no order.
     const other = await createOrder(w, { lines: [LINES[0]] });
@@ -126,7 +138,7 @@ describe('shipments', () => {
     assertErrorAt(third.body, { path: ['core', 'createShipments', 0], code: 'BAD_USER_INPUT', message: /nothing is left to ship/ });
 
     // Another tenant's supplier: NOT_FOUND, as for orders.
-    const foreign = await createShipments(w, stranger.supplierToken, [{ order_id: other.number }]);
+    const foreign = await createShipments(w, strangerMerchant, [{ order_id: other.number }]);
     assertErrorAt(foreign.body, { path: ['core', 'createShipments', 0], code: 'NOT_FOUND' });
   });
 

@@ -247,7 +247,7 @@ describe('webhooks', () => {
     assert.deepEqual((await api.webhooks(t)).map((x) => x.id), [w.id]);
 
     const u = await api.updateWebhook(t, w.id, { events: null, headers: { 'X-Api-Key': 'k2' } });
-    assert.deepEqual([u.events, u.headers, u.secret], [[], { 'X-Api-Key': 'k2' }, w.secret]);
+    assert.deepEqual([u.events, u.headers, u.secret], [[], { 'X-Api-Key': 'k2' }, null], 'the secret is returned only by the mutation that sets it');
 
     const bad = async (input: Record<string, unknown>) =>
       error(await api.gql(t.merchantToken, 'mutation($i: WebhookInput!) { webhookCreate(input: $i) { id } }', { i: input }));
@@ -303,7 +303,8 @@ describe('webhooks', () => {
 
     const delivered = await expectAllDelivered(api, t, w, rx);
     const types = new Set(delivered.map((r) => r.body.header.type));
-    assert.deepEqual([...types].sort(), [...EVENT_TYPES].sort());
+    // Shipment events need a parcel: webhook-formats.test.ts and shipments.test.ts deliver those.
+    assert.deepEqual([...types].sort(), EVENT_TYPES.filter((type) => !type.startsWith('shipment/')).sort());
     for (const r of delivered) {
       assert.equal(r.headers['x-api-key'], 'key-1');
       assert.equal(r.headers['content-type'], 'application/json');

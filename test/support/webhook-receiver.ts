@@ -17,6 +17,8 @@ import { gql } from './graphql.ts';
 import { createClient, getToken, type CliRunner } from './oauth.ts';
 
 export interface ReceivedWebhook {
+  /** POST, or PUT for a KornitX status callback. */
+  method: string;
   /** `webhook-id`. */
   id: string;
   timestamp: string;
@@ -73,6 +75,7 @@ export async function startReceiver(opts: { path?: string } = {}): Promise<Webho
         body = undefined;
       }
       const r: ReceivedWebhook = {
+        method: req.method ?? '',
         id: String(req.headers['webhook-id'] ?? ''),
         timestamp: String(req.headers['webhook-timestamp'] ?? ''),
         signatures: String(req.headers['webhook-signature'] ?? '').split(' ').filter(Boolean),

@@ -44,7 +44,8 @@ export type CoreQuery = {
   order: Maybe<Order>;
   /**
    * The organization's events in commit order, oldest first, each in the webhook envelope with a cursor. Poll with
-   * the last cursor seen: no event is missed or repeated. `body` is the subject's state when polled.
+   * the last cursor seen: no event is missed or repeated. `body` is the subject's state when polled. Events are
+   * kept for ORDERGRAPH_RETENTION_DELIVERY_LOG (default 7 days), so the feed reaches back that far.
    * Permission: order-it.order-manager.view.
    */
   events: Array<FeedEvent>;

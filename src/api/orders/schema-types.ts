@@ -42,6 +42,7 @@ export type Query = {
    * The organization's events in commit order, in the webhook envelope, oldest first. Poll with the last cursor seen
    * (`pageInfo.endCursor`, or the last edge's): no event is missed or repeated. Every event is recorded, whether
    * or not a webhook subscribes to it. `body` is the subject's state when polled (the order, the request, ...).
+   * Events are kept for ORDERGRAPH_RETENTION_DELIVERY_LOG (default 7 days), so the feed reaches back that far.
    * Scope: view_orders.
    */
   events: EventConnection;
@@ -528,6 +529,13 @@ export type WebhookInput = {
   events?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Extra headers sent with every delivery: an object of string values; `webhook-*`, `content-type` and `host` are reserved. */
   headers?: InputMaybe<Scalars['JSON']['input']>;
+  /** How deliveries are built and signed (default STANDARD). */
+  format?: InputMaybe<WebhookFormatEnum>;
+  /**
+   * The signing secret, 24 to 256 characters, so that an existing receiver keeps its key (STANDARD: `whsec_` and
+   * base64); generated when absent. Returned once, by this mutation.
+   */
+  secret?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type WebhookUpdateInput = {
@@ -535,8 +543,25 @@ export type WebhookUpdateInput = {
   events?: InputMaybe<Array<Scalars['String']['input']>>;
   headers?: InputMaybe<Scalars['JSON']['input']>;
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Issues a new generated secret, returned by this mutation. */
   rotateSecret?: InputMaybe<Scalars['Boolean']['input']>;
+  format?: InputMaybe<WebhookFormatEnum>;
+  /** Replaces the secret with this one (24 to 256 characters), as a rotation does. */
+  secret?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** How a webhook's deliveries are built and signed. */
+export type WebhookFormatEnum =
+  /** Standard Webhooks: POST of the `{header, body}` envelope, `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  | 'STANDARD'
+  /** HappyColis: POST of the `{header, body}` envelope, `x-happycolis-webhook-signature` (base64 HMAC-SHA256 of the raw body). */
+  | 'HAPPYCOLIS'
+  /**
+   * KornitX, signed with `X-CustomGateway-Hmac` (base64 HMAC-SHA256 of the raw body). A supplier organization's
+   * webhook gets the order push: a POST of the Fulfiller API's Order when a delivery order is routed to it. A merchant
+   * organization's webhook gets status callbacks: a PUT on every status change, shipment or cancellation.
+   */
+  | 'KORNITX';
 
 /** Derived from recent deliveries; a successful delivery makes a webhook HEALTHY again. */
 export type WebhookHealthEnum =
@@ -555,8 +580,9 @@ export type Webhook = {
   endpoint: Scalars['String']['output'];
   events: Array<Scalars['String']['output']>;
   headers: Maybe<Scalars['JSON']['output']>;
-  /** The signing secret (whsec_...). */
-  secret: Scalars['String']['output'];
+  format: WebhookFormatEnum;
+  /** The signing secret: only in the answer of webhookCreate and of a webhookUpdate that rotates or replaces it; null elsewhere. */
+  secret: Maybe<Scalars['String']['output']>;
   enabled: Scalars['Boolean']['output'];
   health: WebhookHealthEnum;
   createdAt: Scalars['DateTime']['output'];
@@ -861,6 +887,7 @@ export type ResolversTypes = {
   DispatchableRequest: ResolverTypeWrapper<DispatchableRequest>;
   WebhookInput: WebhookInput;
   WebhookUpdateInput: WebhookUpdateInput;
+  WebhookFormatEnum: WebhookFormatEnum;
   WebhookHealthEnum: WebhookHealthEnum;
   Webhook: ResolverTypeWrapper<Webhook>;
   WebhookConnection: ResolverTypeWrapper<WebhookConnection>;
@@ -1123,7 +1150,8 @@ export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends Re
   endpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   headers?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
-  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['WebhookFormatEnum'], ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['WebhookHealthEnum'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

@@ -6,6 +6,7 @@
 import type { Db, Executor } from '../database.ts';
 import { prebuilt, runPrebuilt, valuesRows } from '../prebuilt-statements.ts';
 import type { LineStatus } from '../../orders/order-record.ts';
+import { BEFORE_SHIPPED } from '../../fulfilment/roll-up.ts';
 import type { Working, WorkingRow } from './load-order-batch.ts';
 
 /** The columns both tables share and a fulfiller change may write, besides `version` and `updated_at`. */
@@ -105,18 +106,20 @@ export async function writeLineStatuses(db: Db, tx: Executor, changed: Working[]
   }
   const postgres = db.kind === 'postgres';
   for (const [status, ids] of byStatus) {
+    // Lines with units shipped keep their shipped status while production moves on (roll-up.ts `lineStatusWith`).
+    const unshipped = BEFORE_SHIPPED.has(status) ? ' AND fulfilled_quantity = 0' : '';
     // Found through the lines' order index, then narrowed to the delivery orders.
     if (postgres) {
       await runPrebuilt(
         tx,
-        'UPDATE order_lines SET status = $1 WHERE order_id = ANY($2::text[]) AND delivery_order_id = ANY($3::text[]) AND status <> $1',
+        `UPDATE order_lines SET status = $1 WHERE order_id = ANY($2::text[]) AND delivery_order_id = ANY($3::text[]) AND status <> $1${unshipped}`,
         [status, ids.orders, ids.deliveryOrders],
       );
     } else {
       await runPrebuilt(
         tx,
         `UPDATE order_lines SET status = ? WHERE order_id IN (SELECT value FROM json_each(?))
-          AND delivery_order_id IN (SELECT value FROM json_each(?)) AND status <> ?`,
+          AND delivery_order_id IN (SELECT value FROM json_each(?)) AND status <> ?${unshipped}`,
         [status, JSON.stringify(ids.orders), JSON.stringify(ids.deliveryOrders), status],
       );
     }
