@@ -3,9 +3,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openApp, type App } from '../open-app.ts';
 import { registerOrgCommands } from './org-commands.ts';
-import { rotateSigningKeys } from '../auth/signing-keys.ts';
-import { seedDemo } from '../demo/seed-demo.ts';
-import { demoFile, existingDemo, retireDemo } from '../demo/existing-demo.ts';
 
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const app = await openApp(loadConfig());
@@ -39,6 +36,9 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) =>
       withApp(async (app) => {
+        // Loaded on demand, like the demo's modules below: tests run `org create` and `client create` hundreds of
+        // times, and every module loaded costs CPU at each start.
+        const { rotateSigningKeys } = await import('../auth/signing-keys.ts');
         const r = await rotateSigningKeys(app.db.kysely);
         const kept = r.kept.length ? `; kept until their tokens expire: ${r.kept.join(', ')}` : '';
         const retired = r.retired.length ? `; retired: ${r.retired.join(', ')}` : '';
@@ -54,6 +54,8 @@ export function registerAdminCommands(program: Command): void {
     .action((o: { json?: boolean; reset?: boolean }) =>
       withApp(async (app) => {
         const db = app.db.kysely;
+        const { demoFile, existingDemo, retireDemo } = await import('../demo/existing-demo.ts');
+        const { seedDemo } = await import('../demo/seed-demo.ts');
         const existing = await existingDemo(db, app.config.dataDir);
         if (existing && !o.reset) {
           print(o.json, existing, `${JSON.stringify(existing, null, 2)}\n(the existing demo, from ${demoFile(app.config.dataDir)}; --reset starts a new one)`);
