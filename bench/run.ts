@@ -16,9 +16,10 @@
  *   --async-orders <n>    OPENED orders they are spread over (default 500)
  *   --enqueue-max <s>     stop queuing them after this long, even if fewer were queued (default 20)
  *   --drain-timeout <s>   give up draining after this long; the rate is then over what settled (default 45)
- *   --bulk-orders <n>     OPENED orders for fulfillerBulk, in chunks of 1,000 (default 5000)
- *   --bulk-calls <n>      measured updateOrders calls of 1,000 orders (default 30)
- *   --bulk-connections <n> concurrent updateOrders calls (default 2)
+ *   --bulk-orders <n>     OPENED orders for fulfillerBulk, in chunks of 1,000 (default 5000); createShipments
+ *                         makes as many plus 1,000 for its raw SQL baseline
+ *   --bulk-calls <n>      measured updateOrders (createShipments) calls of 1,000 orders (default 30)
+ *   --bulk-connections <n> concurrent updateOrders (createShipments) calls (default 2)
  *   --webhook-events <n>  events queued for webhookDeliveries (default 5000)
  *   --webhook-orders <n>  DRAFT orders they are spread over (default 500)
  *   --latency-events <n>  sequential updates timed by webhookLatency (default 200)
@@ -118,7 +119,7 @@ for (const id of wanted ?? []) {
   if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
 }
 // The shared server's scenarios are profiled through it; webhookDeliveries profiles its own worker process.
-const PROFILABLE = ['token', 'viewer', 'orderUpdate', 'fulfillerBulk', 'webhookDeliveries'];
+const PROFILABLE = ['token', 'viewer', 'orderUpdate', 'fulfillerBulk', 'createShipments', 'webhookDeliveries'];
 const OWN_PROCESS_PROFILES = new Set(['webhookDeliveries']);
 if (profileId && !PROFILABLE.includes(profileId)) throw new Error(`--profile works with ${PROFILABLE.join(', ')}`);
 const scenarios = SCENARIOS.filter((s) => (!wanted || wanted.includes(s.id)) && s.databases.includes(dbKind));

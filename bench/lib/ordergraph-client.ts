@@ -64,9 +64,9 @@ export async function createOrders(
 export const MAX_ALIASES = 100;
 
 /**
- * Creates `count` minimal orders (`{state, lines: [{sku: "a", quantity: 1}]}`), up to 100 aliased `orderCreate`s
- * per request and `concurrency` requests at a time. Much faster than one order per request when thousands are
- * needed. Returns `{id, number}` in creation order.
+ * Creates `count` minimal orders (`{state, lines: [{sku: "a", quantity}]}`, quantity 1 unless given), up to 100
+ * aliased `orderCreate`s per request and `concurrency` requests at a time. Much faster than one order per request
+ * when thousands are needed. Returns `{id, number}` in creation order.
  */
 export async function createOrdersBulk(
   origin: string,
@@ -74,6 +74,7 @@ export async function createOrdersBulk(
   count: number,
   state: 'DRAFT' | 'OPENED',
   concurrency = 4,
+  quantity = 1,
 ): Promise<{ id: string; number: number }[]> {
   const out: { id: string; number: number }[] = new Array(count);
   const batches = Math.ceil(count / MAX_ALIASES);
@@ -85,7 +86,7 @@ export async function createOrdersBulk(
       const n = Math.min(MAX_ALIASES, count - from);
       const fields = Array.from(
         { length: n },
-        (_, k) => `o${k}: orderCreate(input: {state: ${state}, lines: [{sku: "a", quantity: 1}]}) { id number state }`,
+        (_, k) => `o${k}: orderCreate(input: {state: ${state}, lines: [{sku: "a", quantity: ${quantity}}]}) { id number state }`,
       );
       const data = await gql<Record<string, { id: string; number: number; state: string }>>(origin, token, `mutation { ${fields.join('\n')} }`);
       for (let k = 0; k < n; k++) {

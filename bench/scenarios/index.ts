@@ -6,6 +6,7 @@
  * here, move its entry out of PLANNED, and describe it in docs/benchmarks.md.
  */
 import { asyncRequests } from './async-requests.ts';
+import { createShipmentsScenario } from './create-shipments.ts';
 import { eventFeedPoller } from './event-feed-poller.ts';
 import { fulfillerBulk } from './fulfiller-bulk.ts';
 import { orderUpdateDraft } from './order-update-draft.ts';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   orderUpdateDraft,
   eventFeedPoller,
   fulfillerBulk,
+  createShipmentsScenario,
   asyncRequests,
   webhookDeliveries,
   webhookLatency,
