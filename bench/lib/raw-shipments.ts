@@ -41,6 +41,8 @@ export interface RawShipments {
   run(): Promise<void>;
   /** PostgreSQL: the pid of the raw connection's backend (for its CPU, and to leave it out of the server's). */
   backendPid?: number;
+  /** Wall ms spent in each statement (and COMMIT) so far, summed over the transactions run. */
+  statementMs: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -130,28 +132,46 @@ function openSqlite(db: BenchDatabase, orders: RawOrder[], shared: { organizatio
     `INSERT INTO outbox_events (organization_id, order_id, subject_id, type, payload, created_at)
       SELECT ?, column1, column2, ?, 'null', ? FROM (VALUES ${values(n, '(?, ?)')})`,
   );
+  const statementMs: Record<string, number> = {};
+  const timed = (name: string, f: () => unknown) => {
+    const t = performance.now();
+    f();
+    statementMs[name] = (statementMs[name] ?? 0) + performance.now() - t;
+  };
   const doRowids = JSON.stringify(orders.map((o) => o.deliveryOrderRowid));
   const orderRowids = JSON.stringify(orders.map((o) => o.orderRowid));
   const tx = conn.transaction(() => {
     const { ids, now, lines, changes } = batch(orders);
     const p: unknown[] = [shared.organizationId, shared.supplierId, now, now, shared.clientId, now, now];
     orders.forEach((o, k) => p.push(ids[k], o.deliveryOrderId, o.number, o.orderId, `bench-raw-${ids[k]}`, `https://track.example/${ids[k]}`));
-    insertShipments.run(p);
-    insertItems.run(orders.flatMap((o, k) => [ids[k], o.lineId]));
-    updateLines.run(JSON.stringify(lines));
-    updateDeliveryOrders.run(now, doRowids);
-    updateOrders.run(now, orderRowids);
+    timed('shipments', () => insertShipments.run(p));
+    timed('items', () => insertItems.run(orders.flatMap((o, k) => [ids[k], o.lineId])));
+    timed('lines', () => updateLines.run(JSON.stringify(lines)));
+    timed('delivery_orders', () => updateDeliveryOrders.run(now, doRowids));
+    timed('orders', () => updateOrders.run(now, orderRowids));
     const h: unknown[] = [shared.organizationId, shared.clientId, now];
     orders.forEach((o, k) => h.push(o.orderId, changes[k], o.deliveryOrderId));
-    insertHistory.run(h);
-    indexTail.run();
-    moveMark.run();
-    insertOutbox.run([shared.organizationId, 'shipment/created', now, ...orders.flatMap((o, k) => [o.orderId, ids[k]])]);
-    insertOutbox.run([shared.organizationId, 'delivery-order/updated', now, ...orders.flatMap((o) => [o.orderId, o.orderId])]);
-    insertOutbox.run([shared.organizationId, 'order/updated', now, ...orders.flatMap((o) => [o.orderId, o.orderId])]);
+    timed('history', () => insertHistory.run(h));
+    timed('history_index', () => {
+      indexTail.run();
+      moveMark.run();
+    });
+    timed('outbox', () => {
+      insertOutbox.run([shared.organizationId, 'shipment/created', now, ...orders.flatMap((o, k) => [o.orderId, ids[k]])]);
+      insertOutbox.run([shared.organizationId, 'delivery-order/updated', now, ...orders.flatMap((o) => [o.orderId, o.orderId])]);
+      insertOutbox.run([shared.organizationId, 'order/updated', now, ...orders.flatMap((o) => [o.orderId, o.orderId])]);
+    });
   });
   return {
-    run: async () => tx.immediate(),
+    statementMs,
+    run: async () => {
+      // BEGIN IMMEDIATE … COMMIT: the time outside the statements is the COMMIT (and BEGIN).
+      const t = performance.now();
+      const before = Object.values(statementMs).reduce((a, b) => a + b, 0);
+      tx.immediate();
+      const inside = Object.values(statementMs).reduce((a, b) => a + b, 0) - before;
+      statementMs.commit = (statementMs.commit ?? 0) + performance.now() - t - inside;
+    },
     close: async () => {
       conn.close();
     },
@@ -164,9 +184,15 @@ async function openPostgres(db: BenchDatabase, orders: RawOrder[], shared: { org
   const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
   const orderIds = orders.map((o) => o.orderId);
   const doIds = orders.map((o) => o.deliveryOrderId);
-  const q = (name: string, text: string, params: unknown[]) => client.query({ name, text, values: params });
+  const statementMs: Record<string, number> = {};
+  const q = async (name: string, text: string, params: unknown[]) => {
+    const t = performance.now();
+    await client.query({ name, text, values: params });
+    statementMs[name] = (statementMs[name] ?? 0) + performance.now() - t;
+  };
   return {
     backendPid: Number(pid),
+    statementMs,
     run: async () => {
       const { ids, now, lines, changes } = batch(orders);
       await client.query('BEGIN');
@@ -213,7 +239,9 @@ async function openPostgres(db: BenchDatabase, orders: RawOrder[], shared: { org
             now,
           ],
         );
+        const t = performance.now();
         await client.query('COMMIT');
+        statementMs.commit = (statementMs.commit ?? 0) + performance.now() - t;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
         throw e;

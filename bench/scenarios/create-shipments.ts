@@ -158,6 +158,8 @@ export const createShipmentsScenario: Scenario = {
         loads.push(await http(perRound, server.pid));
       }
       const pgAfter = await server.db.backendCpu();
+      const txs = RAW_WARMUP + perRound * rounds;
+      const rawStatementMs = Object.fromEntries(Object.entries(raw.statementMs).map(([k, v]) => [k, round(v / txs, 2)]));
       if (raw.backendPid !== undefined) {
         pgBefore?.delete(raw.backendPid);
         pgAfter?.delete(raw.backendPid);
@@ -207,6 +209,7 @@ export const createShipmentsScenario: Scenario = {
           (serverPgUs !== undefined ? ` + ${round(serverPgUs, 0)} ms PostgreSQL backend` : '') +
           `; raw transaction: ${round(rawCpuUs, 0)} ms bench process` +
           (rawPgUs !== undefined ? ` + ${round(rawPgUs, 0)} ms PostgreSQL backend` : ''),
+        `raw ms per transaction: ${Object.entries(rawStatementMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       );
       const row: ResultRow = {
         scenario: this.id,
@@ -240,6 +243,7 @@ export const createShipmentsScenario: Scenario = {
             msPerTransaction: round(rawMs / rawTx, 2),
             serverCpuUsPerRequest: rawCpuUs, // bench-process CPU per shipment (all of SQLite's work; PostgreSQL: the client's)
             ...(rawPgUs !== undefined ? { pgBackendCpuUsPerShipment: rawPgUs } : {}),
+            msPerStatement: rawStatementMs, // wall ms per transaction, warm-up included
           },
           ...(serverPgUs !== undefined ? { pgBackendCpuUsPerShipment: serverPgUs, pgBackendCpuMsPerCall: round(serverPgUs, 1) } : {}),
           totalRatio: round(shipmentsPerSec / rawPerSec, 3),
