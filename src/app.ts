@@ -29,10 +29,11 @@ import { applyRequestHandler } from './requests/apply-request.ts';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery.ts';
 import { dashboardPlugin } from './dashboard/dashboard-plugin.ts';
 import { retentionHandler, scheduleRetention } from './retention/retention-job.ts';
+import { sandboxStepHandler } from './sandbox/sandbox-steps.ts';
 
 /** Every kind of background job, by the module that owns it. */
 function jobHandlers(config: Config): JobHandler[] {
-  return [applyRequestHandler, webhookDeliveryHandler, retentionHandler(config.retention)];
+  return [applyRequestHandler, webhookDeliveryHandler, retentionHandler(config.retention), sandboxStepHandler];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

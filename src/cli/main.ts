@@ -6,6 +6,7 @@ import { isDomainError } from '../errors/domain-error.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
+import { registerSandboxCommand } from '../sandbox/sandbox-command.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 /** Under --json, errors too are JSON (on stdout, where scripts read the result), with a non-zero exit. */
@@ -40,6 +41,7 @@ program
 registerAdminCommands(program);
 registerClientCommands(program);
 registerUserCommands(program);
+registerSandboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,10 +3,13 @@ import type { Command } from 'commander';
 import { createOrganization, listOrganizations, updateOrganization, type Organization } from '../organizations/organizations.ts';
 import { connectedSuppliers, connectSupplier } from '../organizations/supplier-routing.ts';
 import { print, withApp } from './admin-commands.ts';
+import { listSandboxes, type Sandbox } from '../sandbox/sandbox-suppliers.ts';
+import { faultsText } from '../sandbox/sandbox-faults.ts';
 
-function orgJson(o: Organization, connected?: string[]) {
+function orgJson(o: Organization, connected?: string[], sandbox?: Sandbox) {
   const out = { id: o.id, name: o.name, kind: o.kind, default_supplier_id: o.defaultSupplierId };
-  return o.kind === 'MERCHANT' ? { ...out, connected_supplier_ids: connected ?? [] } : out;
+  if (o.kind === 'MERCHANT') return { ...out, connected_supplier_ids: connected ?? [] };
+  return { ...out, simulated: sandbox ? { speed: sandbox.speed, seed: sandbox.seed, faults: sandbox.faults } : null };
 }
 
 export function registerOrgCommands(program: Command): void {
@@ -36,9 +39,11 @@ export function registerOrgCommands(program: Command): void {
     .action((o: { json?: boolean }) =>
       withApp(async (app) => {
         const connected = await connectedSuppliers(app.db.kysely);
-        const rows = (await listOrganizations(app.db.kysely)).map((x) => orgJson(x, connected.get(x.id)));
+        const sandboxes = await listSandboxes(app.db.kysely);
+        const rows = (await listOrganizations(app.db.kysely)).map((x) => orgJson(x, connected.get(x.id), sandboxes.get(x.id)));
         const line = (r: ReturnType<typeof orgJson>) =>
           `${r.id}  ${r.kind.padEnd(8)}  ${r.name}` +
+          ('simulated' in r && r.simulated ? `  SANDBOX (speed ${r.simulated.speed}, faults ${faultsText(r.simulated.faults)})` : '') +
           (r.default_supplier_id ? `  default supplier ${r.default_supplier_id}` : '') +
           ('connected_supplier_ids' in r && r.connected_supplier_ids.length ? `  connected ${r.connected_supplier_ids.join(', ')}` : '');
         print(o.json, rows, rows.map(line).join('\n') || '(no organizations)');
@@ -56,7 +61,7 @@ export function registerOrgCommands(program: Command): void {
         if (o.name === undefined && o.defaultSupplier === undefined) throw new Error('nothing to change: give --name or --default-supplier');
         const defaultSupplierId = o.defaultSupplier === 'none' ? null : o.defaultSupplier;
         const updated = await updateOrganization(app.db.kysely, id, { name: o.name, defaultSupplierId });
-        const out = orgJson(updated, (await connectedSuppliers(app.db.kysely)).get(id));
+        const out = orgJson(updated, (await connectedSuppliers(app.db.kysely)).get(id), (await listSandboxes(app.db.kysely)).get(id));
         print(o.json, out, `organization ${out.id} (${out.kind}) "${out.name}" updated`);
       }),
     );

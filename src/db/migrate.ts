@@ -16,6 +16,7 @@ import * as webhookFormats from './migrations/013-webhook-formats.ts';
 import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.ts';
 import * as dropJobsRetrying from './migrations/017-drop-jobs-retrying.ts';
 import * as shipments from './migrations/020-shipments.ts';
+import * as sandboxSuppliers from './migrations/026-sandbox-suppliers.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -34,6 +35,7 @@ function migrations(db: Db): Record<string, Migration> {
     '016-order-list-pair-indexes': { up: (k) => orderListPairIndexes.up(k) },
     '017-drop-jobs-retrying': { up: (k) => dropJobsRetrying.up(k) },
     '020-shipments': { up: (k) => shipments.up(k) },
+    '026-sandbox-suppliers': { up: (k) => sandboxSuppliers.up(k) },
   };
 }
 

@@ -19,6 +19,18 @@ export interface SupplierConnectionTable {
   created_at: string;
 }
 
+/** A simulated supplier (migration 026): its identity, schedule and fault rates. */
+export interface SandboxSupplierTable {
+  organization_id: string;
+  client_id: string;
+  seed: string;
+  speed: number;
+  /** JSON: { reject, qc, hold, partial, 'refuse-cancel' } rates between 0 and 1. */
+  faults: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface ClientTable {
   id: string;
   organization_id: string;
@@ -310,6 +322,7 @@ export interface UserSessionTable {
 export interface Database {
   organizations: OrganizationTable;
   supplier_connections: SupplierConnectionTable;
+  sandbox_suppliers: SandboxSupplierTable;
   clients: ClientTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;

@@ -13,6 +13,7 @@ import { STATUS } from '../orders/status-transitions.ts';
 import { assignLines, insertDeliveryOrders, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
 import { splitBySupplier } from './split.ts';
 import { createdChanges } from './delivery-order-view.ts';
+import { routeToSandbox } from '../sandbox/sandbox-jobs.ts';
 
 export interface OpenedParts {
   deliveryOrders: DeliveryOrderRecord[];
@@ -57,6 +58,7 @@ export async function openDeliveryOrders(tctx: TxCtx, record: OrderRecord, defau
     lines: part.lines.map((i) => record.lines[i]),
   }));
   await insertDeliveryOrders(tctx.tx, deliveryOrders.map((d) => d.row));
+  await routeToSandbox(tctx, deliveryOrders.map((d) => d.row));
   const lines = record.lines.slice();
   for (const d of deliveryOrders) {
     await assignLines(tctx.tx, d.lines.map((l) => l.id), d.row.id, 'ACCEPTED');

@@ -17,6 +17,7 @@ import type { DispatchableRequestView } from '../requests/dispatchable-requests.
 import { nextOrderNumbers } from '../db/sql/next-order-numbers.ts';
 import { isoNow } from '../clock.ts';
 import { assignLines, deliveryOrderRecords, insertDeliveryOrders, type DeliveryOrderRecord, type DeliveryOrderRow } from './delivery-order-store.ts';
+import { routeToSandbox } from '../sandbox/sandbox-jobs.ts';
 import { writeDeliveryOrderChanges } from './delivery-order-writes.ts';
 import { newDeliveryOrderRow } from './open-delivery-orders.ts';
 
@@ -91,6 +92,7 @@ export async function rerouteDeliveryOrder(tctx: TxCtx, record: OrderRecord, p: 
   const lines = current.lines.map((l) => ({ ...l, delivery_order_id: id, status: 'ACCEPTED' }));
   const created: DeliveryOrderRecord = { row, lines };
   await insertDeliveryOrders(tctx.tx, [created.row]);
+  await routeToSandbox(tctx, [created.row]);
   await assignLines(tctx.tx, lines.map((l) => l.id), id, 'ACCEPTED');
   const moved = new Map(lines.map((l) => [l.id, l]));
   const order: OrderRecord = { row: record.row, lines: record.lines.map((l) => moved.get(l.id) ?? l) };

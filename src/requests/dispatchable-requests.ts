@@ -13,6 +13,7 @@ import { emitEvents } from '../webhooks/outbox.ts';
 import { newRowId } from '../db/row-ids.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
+import { cancellationRequested } from '../sandbox/sandbox-jobs.ts';
 
 export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT' | 'REROUTE';
 export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
@@ -88,6 +89,8 @@ export async function recordRequest(
   };
   await insertRequest.execute(tctx.tx, row);
   if (input.state === 'PENDING') {
+    // A simulated supplier may refuse it: its job goes first in the order's queue.
+    if (input.type === 'CANCEL') await cancellationRequested(tctx, input.orderId);
     await enqueueJobs(tctx, [{ kind: APPLY_REQUEST_JOB, queueKey: `order:${input.orderId}`, payload: { requestId: row.id } }]);
   }
   return requestView(row);

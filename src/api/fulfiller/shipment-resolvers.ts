@@ -21,7 +21,7 @@ const names = (i: number): FieldNames => ({
   shippedAt: 'shipped_at',
 });
 
-const FULFILLER: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names, list: 'shipments' };
+export const FULFILLER_SHIPMENTS: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names, list: 'shipments' };
 
 export function fulfillerShipment({ row, items }: ShipmentRecord): Shipment {
   return {
@@ -59,7 +59,7 @@ function shipmentInput(s: ShipmentInput | null | undefined): CreateShipmentInput
 }
 
 export const createShipmentsResolver: CoreMutationResolvers['createShipments'] = async (_, { shipments }, { ctx }) => {
-  const results = await createShipments(ctx, (shipments ?? []).map(shipmentInput), FULFILLER);
+  const results = await createShipments(ctx, (shipments ?? []).map(shipmentInput), FULFILLER_SHIPMENTS);
   return results.map((r) => (r instanceof Error ? r : fulfillerShipment(r.shipment))) as never;
 };
 
