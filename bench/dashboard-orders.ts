@@ -16,7 +16,7 @@ import { REPO_ROOT, ORDERGRAPH_BIN } from '../test/support/paths.ts';
 const N = Number(process.argv[2] ?? 1_000_000);
 const SAMPLES = 31;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-dash-bench-'));
-const env = { ...process.env, DATA_DIR: dataDir, ORDERGRAPH_DEMO: 'false', ORDERGRAPH_WORKERS: 'false', LOG_LEVEL: 'warn' };
+const env = { ...process.env, DATA_DIR: dataDir, ORDERGRAPH_DEMO: 'false', ORDERGRAPH_SANDBOX: 'false', ORDERGRAPH_WORKERS: 'false', LOG_LEVEL: 'warn' };
 
 function run(args: string[], extra: Record<string, string> = {}) {
   return spawn(process.execPath, [ORDERGRAPH_BIN, ...args], { cwd: REPO_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });

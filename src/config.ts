@@ -15,6 +15,8 @@ export interface Config {
   /** undefined = seed the demo on the first start of a new embedded database (never in production). */
   demo: boolean | undefined;
   workers: boolean;
+  /** The demo's supplier is a sandbox fulfiller (SPEC §12); on unless ORDERGRAPH_SANDBOX=false. */
+  sandbox: boolean;
   /** How long a claimed job stays claimed; a worker that dies holds its jobs this long. */
   jobLeaseMs: number;
   rateLimit: string | undefined;
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: positiveInt('ORDERGRAPH_TOKEN_TTL', env.ORDERGRAPH_TOKEN_TTL, 3600),
     demo: flag(env.ORDERGRAPH_DEMO),
     workers: flag(env.ORDERGRAPH_WORKERS) ?? true,
+    sandbox: flag(env.ORDERGRAPH_SANDBOX) ?? true,
     jobLeaseMs: positiveInt('ORDERGRAPH_JOB_LEASE_MS', env.ORDERGRAPH_JOB_LEASE_MS, 60_000),
     rateLimit: env.ORDERGRAPH_RATE_LIMIT || undefined,
     webhookAllowPrivate: flag(env.ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE) ?? false,

@@ -29,6 +29,8 @@ export function childEnv(extra: Record<string, string | undefined>): Record<stri
     if (/^(ORDERGRAPH_|DATABASE_URL$|DATA_DIR$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$)/.test(k)) continue;
     env[k] = v;
   }
+  // The demo's supplier would otherwise be a sandbox fulfiller, working the bench's orders behind its back.
+  env.ORDERGRAPH_SANDBOX = 'false';
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }

@@ -62,7 +62,7 @@ export function registerAdminCommands(program: Command): void {
           return;
         }
         if (existing) await retireDemo(db, existing);
-        const demo = await seedDemo(app.services, app.config.dataDir);
+        const demo = await seedDemo(app.services, app.config.dataDir, { sandbox: app.config.sandbox });
         print(o.json, demo, JSON.stringify(demo, null, 2));
       }),
     );

@@ -39,7 +39,7 @@ export async function serveCommand(config: Config, opts: { workers: boolean }): 
   let demo: Demo | undefined;
   if (demoSeedsNow(config)) {
     const setup = await openApp(config);
-    demo = await seedDemoIfFirstStart(setup.services, config.dataDir);
+    demo = await seedDemoIfFirstStart(setup.services, config.dataDir, { sandbox: config.sandbox });
     await setup.close();
   }
   // The server's first log line says where to reach it (app.ts `howToReach`); the demo's credentials follow.

@@ -10,6 +10,10 @@ import { createOrganization } from '../organizations/organizations.ts';
 import { createClient } from '../auth/clients.ts';
 import { createOrder } from '../orders/order-commands.ts';
 import { createUser } from '../users/users.ts';
+import { enableSandbox } from '../sandbox/sandbox-suppliers.ts';
+
+/** A few unhappy turns that still end DELIVERED, so the demo shows notes and parcels without losing orders. */
+const DEMO_SANDBOX_FAULTS = 'hold=0.1,qc=0.1,partial=0.3';
 
 type Login = { email: string; password: string };
 
@@ -26,7 +30,12 @@ const DEMO_ORDERS = [
   { externalReference: 'DEMO-1004', state: 'OPENED', sku: 'POSTER-A2', label: 'Poster A2', quantity: 3, price: 15 },
 ] as const;
 
-export async function seedDemo(services: Services, dataDir: string): Promise<Demo> {
+/**
+ * `sandbox` (config `ORDERGRAPH_SANDBOX`, on by default): the demo supplier is simulated (SPEC §12) once the demo
+ * orders are seeded, so every order opened from then on walks to DELIVERED by itself, while the seeded OPENED ones
+ * wait for the README's hand-driven fulfiller and shipments tours.
+ */
+export async function seedDemo(services: Services, dataDir: string, opts: { sandbox: boolean }): Promise<Demo> {
   const db = services.db.kysely;
   const supplierOrg = await createOrganization(db, { name: 'Demo Print Shop', kind: 'SUPPLIER' });
   const merchantOrg = await createOrganization(db, { name: 'Demo Merchant', kind: 'MERCHANT', defaultSupplierId: supplierOrg.id });
@@ -64,6 +73,7 @@ export async function seedDemo(services: Services, dataDir: string): Promise<Dem
     });
     orders.push({ id: order.id, number: order.number, state: order.state as 'DRAFT' | 'OPENED' });
   }
+  if (opts.sandbox) await enableSandbox(db, supplierOrg.id, { faults: DEMO_SANDBOX_FAULTS });
   // Dashboard sign-ins (admins, so every page shows); the org prefix keeps a re-run's emails apart.
   const login = async (organizationId: string, who: string): Promise<Login> => {
     const { user, generatedPassword } = await createUser(db, { organizationId, email: `${who}+${organizationId.slice(0, 8)}@example.com`, role: 'admin' });
@@ -80,8 +90,8 @@ export async function seedDemo(services: Services, dataDir: string): Promise<Dem
 }
 
 /** Seeds the demo on an embedded database that has no organization yet; undefined when it already has one. */
-export async function seedDemoIfFirstStart(services: Services, dataDir: string): Promise<Demo | undefined> {
+export async function seedDemoIfFirstStart(services: Services, dataDir: string, opts: { sandbox: boolean }): Promise<Demo | undefined> {
   const any = await services.db.kysely.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
   if (any) return undefined;
-  return seedDemo(services, dataDir);
+  return seedDemo(services, dataDir, opts);
 }

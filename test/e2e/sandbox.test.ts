@@ -2,7 +2,8 @@
  * Sandbox fulfiller (SPEC §12, issue #20) end to end, one server: a simulated supplier walks an opened order to
  * COMPLETED with a tracked, DELIVERED parcel, as its own client; the merchant's webhook receiver gets exactly the
  * event sequence that the same steps produce when a real fulfiller drives them by hand; every fault at rate 1
- * happens with its reason; a cancellation is refused with one; `org list` shows the simulation and `--off` ends it.
+ * happens with its reason; a cancellation is refused with one; the demo's supplier is a sandbox; `org list` shows the
+ * simulation and `--off` ends it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +42,8 @@ describe('sandbox fulfiller', () => {
       .map((b) => `${b.header.type} ${b.body.status ?? ''} ${b.body.state ?? ''}`.trim());
 
   before(async () => {
-    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    // ORDERGRAPH_SANDBOX as a user gets it (test servers turn it off): the demo's supplier is a sandbox.
+    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERGRAPH_SANDBOX: 'true' } });
     [sandbox, hand] = await Promise.all([createOrganization(server, { kind: 'SUPPLIER' }), createOrganization(server, { kind: 'SUPPLIER' })]);
     const m = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: sandbox.id });
     await server.cli(['org', 'connect', '--merchant', m.id, '--supplier', hand.id, '--json']);
@@ -127,6 +129,19 @@ describe('sandbox fulfiller', () => {
     assert.equal(second.state, 'REJECTED');
     const notes = (await order(o.id)).deliveryOrders[0].events.filter((e: any) => e.message?.includes('Cancellation refused'));
     assert.equal(notes.length, 2);
+  });
+
+  it('in demo mode the demo supplier is a sandbox: an order opened after seeding is worked, the seeded ones wait for the tours', async () => {
+    const demo = await server.cli(['demo', '--json']);
+    const listed = (await server.cli(['org', 'list', '--json'])).find((o: any) => o.id === demo.supplier.org_id);
+    assert.ok(listed.simulated, JSON.stringify(listed));
+    const token = await getToken(server.url, demo.merchant);
+    const opened = await createOrder({ url: server.url, merchantToken: token });
+    const read = async (id: string) =>
+      expectData(await gql(server.url, token, 'query($id: String!) { order(id: $id) { deliveryOrders { status } } }', { id })).order.deliveryOrders[0].status;
+    await pollUntil(async () => (await read(opened.id)) !== 1, { timeoutMs: 30_000, message: 'the demo sandbox did not accept the order' });
+    const seeded = demo.orders.find((o: any) => o.state === 'OPENED');
+    assert.equal(await read(seeded.id), 1);
   });
 
   it('takes bad settings with a clear error, and stops with --off', async () => {

@@ -1,6 +1,6 @@
 /**
  * A real Ordergraph server for end-to-end tests: `node bin/ordergraph.js serve` as a child process on a free
- * loopback port, with a fresh temporary DATA_DIR, `ORDERGRAPH_DEMO=false`, `LOG_LEVEL=warn`,
+ * loopback port, with a fresh temporary DATA_DIR, `ORDERGRAPH_DEMO=false`, `ORDERGRAPH_SANDBOX=false`, `LOG_LEVEL=warn`,
  * `ORDERGRAPH_DB_POOL_SIZE=8`, and a fresh
  * database of the kind `TEST_DB` names (see test-database.ts). Every test file starts its own servers, so files
  * share no ports, data directories or databases and can run in parallel.
@@ -170,6 +170,8 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     ORDERGRAPH_DEMO: 'false',
+    // Demo orders stay where tests put them; sandbox.test.ts turns the demo's sandbox on.
+    ORDERGRAPH_SANDBOX: 'false',
     LOG_LEVEL: 'warn',
     // Several files run at once on one PostgreSQL (max_connections 100 by default), some with three processes.
     ORDERGRAPH_DB_POOL_SIZE: '8',
