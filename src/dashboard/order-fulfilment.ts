@@ -40,7 +40,7 @@ ${parts.length === 0
 <tbody>${parts.map(
       (d) => html`<tr><td>#${d.number}</td><td>${names.get(d.supplierId)}</td><td>${d.state}</td><td>${d.status} ${d.statusName}</td>
 <td>${d.lines.map((l) => `${l.quantity} × ${l.sku ?? l.label ?? '?'}`).join(', ') || '—'}</td>
-<td>${d.reason && html`<span class="error">rejected: ${d.reason}</span> `}${d.reroutedTo
+<td>${d.reason && `rejected: ${d.reason}${d.reroutedTo ? '; ' : ' '}`}${d.reroutedTo
         ? html`rerouted to #${numberOf.get(d.reroutedTo) ?? d.reroutedTo}`
         : d.state === 'REJECTED' && mayReroute && rerouteForm(session, o, d, routable)}</td></tr>`,
     )}</tbody></table></div>`}
