@@ -32,10 +32,10 @@ describe('ordergraph CLI: --json and error paths', () => {
   let supplier: { id: string };
 
   async function run(...args: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-    return { code, stdout, stderr };
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { env, stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, stdout: out.join(''), stderr: err.join('') };
   }
 
   /** The parsed JSON result of a command that must succeed (with --json added). */
