@@ -18,6 +18,14 @@ const CACHE_MAX = 50_000;
 /** How far past a token's expiry a key's `signed_until` is moved: one write per key every few minutes. */
 const SIGNED_UNTIL_MARGIN_S = 300;
 
+/**
+ * `iat` and `exp` in whole seconds for a token issued at `nowMs`. `exp` is rounded up, so the token lives at least
+ * the `expires_in` it is handed out with (`iat + ttl` would give a 1-second token anywhere from 0 to 1 s).
+ */
+export function tokenLifetime(nowMs: number, ttlSeconds: number): { iat: number; exp: number } {
+  return { iat: Math.floor(nowMs / 1000), exp: Math.ceil(nowMs / 1000 + ttlSeconds) };
+}
+
 export interface AccessClaims {
   jti: string;
   client_id: string;
@@ -89,8 +97,8 @@ export class TokenService {
 
   async issue(input: { clientId: string; organizationId: string; organizationIds: string[]; scopes: string[]; issuer: string }): Promise<{ token: string; expiresIn: number }> {
     const key = this.keys[0];
-    const iat = Math.floor(Date.now() / 1000);
-    if (key.signedUntil < (iat + this.ttlSeconds) * 1000) await this.extendKeyUse(key);
+    const { iat, exp } = tokenLifetime(Date.now(), this.ttlSeconds);
+    if (key.signedUntil < exp * 1000) await this.extendKeyUse(key);
     const token = signEs256(
       { alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid },
       {
@@ -103,7 +111,7 @@ export class TokenService {
         sub: input.clientId,
         jti: randomUUID(),
         iat,
-        exp: iat + this.ttlSeconds,
+        exp,
       },
       key.signingKey,
     );

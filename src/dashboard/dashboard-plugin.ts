@@ -20,6 +20,7 @@ import { webhookPages } from './webhook-pages.ts';
 import { clientPages } from './client-pages.ts';
 import { userPages } from './user-pages.ts';
 import { queuePages } from './queue-pages.ts';
+import { deliveryOrderPages } from './delivery-order-pages.ts';
 
 export interface DashboardOptions {
   services: Services;
@@ -92,6 +93,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
     );
     orderPages(guarded);
     queuePages(guarded);
+    deliveryOrderPages(guarded);
     webhookPages(guarded);
     clientPages(guarded);
     userPages(guarded);

@@ -1,4 +1,7 @@
-/** One order as a merchant sees it: facts, lines, the edit form and actions, its requests, and its history. */
+/**
+ * One order as a merchant sees it: facts, lines, delivery orders and shipments, the edit form and actions, its
+ * requests, and its history.
+ */
 import type { Ctx } from '../context.ts';
 import { orderHistory } from '../orders/order-queries.ts';
 import type { OrderView } from '../orders/order-record.ts';
@@ -7,6 +10,7 @@ import { actorName } from '../users/user-actor.ts';
 import type { LiveSession } from '../users/sessions.ts';
 import { html, type SafeHtml } from './html.ts';
 import { actionButton, csrfField, when } from './layout.ts';
+import { fulfilmentSections } from './order-fulfilment.ts';
 
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
 
@@ -42,7 +46,7 @@ ${textField('country', 'Country (ISO code)', d.country, html` maxlength="2" auto
 }
 
 export async function orderPage(ctx: Ctx, session: LiveSession, o: OrderView): Promise<SafeHtml> {
-  const [history, requests] = await Promise.all([orderHistory(ctx, o.id), queuedOrRefusedRequests(ctx, o.id)]);
+  const [history, requests, fulfilment] = await Promise.all([orderHistory(ctx, o.id), queuedOrRefusedRequests(ctx, o.id), fulfilmentSections(ctx, session, o)]);
   const mayEdit = ctx.actor?.scopes.has('edit_orders') ?? false;
   return html`<p><a href="/dashboard/orders">← Orders</a></p>
 <h1>Order #${o.number} <span class="muted">${o.externalReference ?? ''}</span></h1>
@@ -62,6 +66,7 @@ ${actionButton(session, `/dashboard/orders/${o.id}/cancel`, 'Cancel the order', 
 <h2>Lines</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">SKU</th><th scope="col">Label</th><th scope="col">Quantity</th><th scope="col">Price</th><th scope="col">Status</th></tr></thead>
 <tbody>${o.lines.map((l) => html`<tr><td>${shown(l.sku)}</td><td>${shown(l.label)}</td><td>${l.quantity}</td><td>${shown(l.price)}</td><td>${l.status}</td></tr>`)}</tbody></table></div>
+${fulfilment}
 ${mayEdit && o.state !== 'COMPLETED' && editForm(session, o)}
 <h2>Requests</h2>
 ${requests.length === 0

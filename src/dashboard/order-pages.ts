@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { badInput } from '../errors/domain-error.ts';
 import { getOrder, listOrders, type OrderFilter } from '../orders/order-queries.ts';
 import { cancelOrderCommand, openOrderCommand, updateOrder } from '../orders/order-commands.ts';
+import { rerouteDeliveryOrderCommand } from '../fulfilment/reroute-delivery-order.ts';
 import type { DispatchableRequestView } from '../requests/dispatchable-requests.ts';
 import { STATUS_CODES, statusName } from '../orders/status-transitions.ts';
 import { href, html } from './html.ts';
@@ -120,6 +121,12 @@ ${list.pageInfo.hasNextPage && html`<a href="${href('/dashboard/orders', { q: qu
   app.post<{ Params: { id: string } }>('/orders/:id/cancel', (request, reply) =>
     runAction(request, reply, `/dashboard/orders/${request.params.id}`, async () =>
       describeRequest(await cancelOrderCommand(dashOf(request).ctx, request.params.id)),
+    ),
+  );
+
+  app.post<{ Params: { id: string; deliveryOrderId: string }; Body: Record<string, string> }>('/orders/:id/delivery-orders/:deliveryOrderId/reroute', (request, reply) =>
+    runAction(request, reply, `/dashboard/orders/${request.params.id}`, async () =>
+      describeRequest(await rerouteDeliveryOrderCommand(dashOf(request).ctx, request.params.deliveryOrderId, formText(request.body, 'supplierId') ?? '')),
     ),
   );
 }

@@ -9,12 +9,11 @@ import { DomainError, badInput, notFound } from '../errors/domain-error.ts';
 import { isoNow } from '../clock.ts';
 import { findOrganization } from './organizations.ts';
 
-/** NOT_FOUND unless `supplierId` is the merchant's default supplier or a supplier connected to it. */
-export async function requireRoutableSupplier(db: Executor, merchantId: string, supplierId: string, field = 'supplierId'): Promise<void> {
-  const found = await db
+/** The suppliers the merchant may route to: its default supplier and the ones connected to it. */
+function routable(db: Executor, merchantId: string) {
+  return db
     .selectFrom('organizations as s')
-    .select('s.id')
-    .where('s.id', '=', supplierId)
+    .select(['s.id', 's.name'])
     .where('s.kind', '=', 'SUPPLIER')
     .where((eb) =>
       eb.or([
@@ -23,18 +22,27 @@ export async function requireRoutableSupplier(db: Executor, merchantId: string, 
           eb.selectFrom('supplier_connections as c').select('c.supplier_id').where('c.merchant_id', '=', merchantId).whereRef('c.supplier_id', '=', 's.id'),
         ),
       ]),
-    )
-    .executeTakeFirst();
+    );
+}
+
+/** NOT_FOUND unless `supplierId` is the merchant's default supplier or a supplier connected to it. */
+export async function requireRoutableSupplier(db: Executor, merchantId: string, supplierId: string, field = 'supplierId'): Promise<void> {
+  const found = await routable(db, merchantId).where('s.id', '=', supplierId).executeTakeFirst();
   if (!found) throw new DomainError('NOT_FOUND', `\`${field}\`: supplier ${JSON.stringify(supplierId)} was not found`, { field });
+}
+
+/** What a merchant's person may pick from when routing (the dashboard's reroute choice), by name. */
+export async function routableSuppliers(db: Executor, merchantId: string): Promise<{ id: string; name: string }[]> {
+  return routable(db, merchantId).orderBy('s.name').orderBy('s.id').execute();
 }
 
 /** Lets the merchant's orders be routed to the supplier; connecting twice changes nothing. */
 export async function connectSupplier(db: Executor, merchantId: string, supplierId: string): Promise<{ created: boolean }> {
   const merchant = await findOrganization(db, merchantId);
-  if (!merchant) throw notFound('organization', merchantId);
+  if (!merchant) throw notFound('organization', merchantId, 'merchant');
   if (merchant.kind !== 'MERCHANT') throw badInput('merchant', 'must be the id of a MERCHANT organization');
   const supplier = await findOrganization(db, supplierId);
-  if (!supplier) throw notFound('organization', supplierId);
+  if (!supplier) throw notFound('organization', supplierId, 'supplier');
   if (supplier.kind !== 'SUPPLIER') throw badInput('supplier', 'must be the id of a SUPPLIER organization');
   const r = await db
     .insertInto('supplier_connections')

@@ -18,18 +18,19 @@ export const ROLES = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 export type UserRow = Selectable<UserTable>;
 
-/** The scopes a role carries in an organization of this kind. `admin` (the scope) is never given to a person. */
+/**
+ * The scopes a role carries in an organization of this kind. `admin` (the scope) is never given to a person.
+ * Viewers read orders, their delivery orders and shipments; operators also change them (edit, reroute a rejected
+ * delivery order, record parcels; a supplier moves, rejects and ships its delivery orders); admins also manage
+ * the organization's integrations.
+ */
+const MERCHANT_VIEW: Scope[] = ['view_orders', 'view_delivery_orders', 'view_shipments'];
+const MERCHANT_EDIT: Scope[] = [...MERCHANT_VIEW, 'create_orders', 'edit_orders', 'edit_delivery_orders', 'create_shipments', 'edit_shipments'];
+const SUPPLIER_VIEW: Scope[] = ['order-it.order-manager.view', 'view_shipments'];
+const SUPPLIER_EDIT: Scope[] = [...SUPPLIER_VIEW, 'order-it.order-manager.edit', 'create_shipments', 'edit_shipments'];
 const ROLE_SCOPES: Record<OrganizationKind, Record<Role, Scope[]>> = {
-  MERCHANT: {
-    viewer: ['view_orders'],
-    operator: ['view_orders', 'create_orders', 'edit_orders'],
-    admin: ['view_orders', 'create_orders', 'edit_orders', 'edit_integrations'],
-  },
-  SUPPLIER: {
-    viewer: ['order-it.order-manager.view'],
-    operator: ['order-it.order-manager.view', 'order-it.order-manager.edit'],
-    admin: ['order-it.order-manager.view', 'order-it.order-manager.edit', 'edit_integrations'],
-  },
+  MERCHANT: { viewer: MERCHANT_VIEW, operator: MERCHANT_EDIT, admin: [...MERCHANT_EDIT, 'edit_integrations'] },
+  SUPPLIER: { viewer: SUPPLIER_VIEW, operator: SUPPLIER_EDIT, admin: [...SUPPLIER_EDIT, 'edit_integrations'] },
 };
 
 export function roleScopes(kind: OrganizationKind, role: Role): Scope[] {
@@ -70,7 +71,7 @@ export async function createUser(
   const generated = input.password ? undefined : generatePassword();
   const password = input.password || generated!;
   checkPasswordRules(password);
-  if (!(await findOrganization(db, input.organizationId))) throw notFound('organization', input.organizationId);
+  if (!(await findOrganization(db, input.organizationId))) throw notFound('organization', input.organizationId, 'organizationId');
   if (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) {
     throw badInput('email', 'is already taken by another user');
   }

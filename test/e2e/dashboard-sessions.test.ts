@@ -45,7 +45,7 @@ describe('dashboard: sessions, CSRF and access', () => {
 
     const bad = await server.cliResult(['user', 'create', '--org', demo.merchant.org_id, '--email', 'x@example.com', '--role', 'owner']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /`role` must be one of admin, operator, viewer/);
+    assert.match(bad.stderr, /`--role` must be one of admin, operator, viewer/);
   });
 
   test("an admin adds people on the Users page (password shown once); an email is everyone's only once", async () => {
@@ -87,6 +87,33 @@ describe('dashboard: sessions, CSRF and access', () => {
     assert.equal(r.status, 303);
     assert.match((await c.get(r.location!)).body, /requires the scope `edit_orders`/);
     assert.equal((await c.get('/dashboard/users')).status, 403);
+    assert.match(page.body, /<h2>Delivery orders<\/h2>/, 'a viewer reads the delivery orders (view_delivery_orders)');
+    assert.doesNotMatch(page.body, /Reroute/);
+  });
+
+  test("a supplier's viewer reads the work queue but cannot move, reject or ship", async () => {
+    const supplierAdmin = new DashboardClient(server.url);
+    await supplierAdmin.signIn(demo.supplier.user.email, demo.supplier.user.password);
+    const created = await supplierAdmin.post('/dashboard/users', { email: 'supplier-viewer@example.com', role: 'viewer' });
+    const password = /<code class="secret">([^<]+)<\/code>/.exec(created.body)![1];
+    const c = new DashboardClient(server.url);
+    await c.signIn('supplier-viewer@example.com', password);
+    const opened = demo.orders.find((o) => o.state === 'OPENED')!;
+    const queue = await c.get('/dashboard/queue');
+    assert.equal(queue.status, 200);
+    assert.match(queue.body, new RegExp(`>#${opened.number}</a>`));
+    assert.doesNotMatch(queue.body, /Move selected|Reject selected/);
+    const page = await c.get(`/dashboard/queue/${opened.number}`);
+    assert.equal(page.status, 200);
+    assert.doesNotMatch(page.body, /Add a shipment/);
+    for (const [path, form] of [['/dashboard/queue/move', { ids: String(opened.number), status: '4' }], ['/dashboard/queue/reject', { ids: String(opened.number), reason: 'no' }]] as const) {
+      const r = await c.post(path, form);
+      assert.equal(r.status, 403);
+      assert.match(r.body, /requires the scope `order-it\.order-manager\.edit`/);
+    }
+    const ship = await c.post(`/dashboard/queue/${opened.number}/shipments`, { [`qty-1`]: '1' });
+    assert.match((await c.get(ship.location!)).body, /requires the scope `order-it\.order-manager\.edit`/);
+    assert.equal((await supplierAdmin.get(`/dashboard/queue/${opened.number}`)).body.includes('No shipments yet'), true);
   });
 
   test("another organization's order is NOT_FOUND; a supplier's person has no merchant pages", async () => {

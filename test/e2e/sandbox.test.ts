@@ -12,7 +12,8 @@ import { gql } from '../support/graphql.ts';
 import { createClient, createOrganization, getToken, type Organization } from '../support/oauth.ts';
 import { pollUntil } from '../support/poll.ts';
 import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
-import { createOrder, expectData, FULFILLER_PATH, FULFILLER_SCOPES, MERCHANT_SCOPES, settledRequest, updateOrdersOk } from '../support/fulfiller.ts';
+import { createOrder, expectData, FULFILLER_PATH, settledRequest, updateOrdersOk } from '../support/fulfiller.ts';
+import { FULFILLER_SCOPES, MERCHANT_SCOPES } from '../support/scopes.ts';
 
 const MERCHANT = `${MERCHANT_SCOPES} view_delivery_orders view_shipments edit_shipments`;
 const SHIPMENT = 'id tracking trackingUrl carrierName lastEvent state details { sku quantity } events { nodes { event message city country } }';
@@ -150,10 +151,10 @@ describe('sandbox fulfiller', () => {
       assert.notEqual(r.code, 0);
       return JSON.parse(r.stdout).error.message as string;
     };
-    assert.match(await refusal('--supplier', sandbox.id, '--faults', 'explode=1'), /^`faults` has an unknown fault "explode"/);
-    assert.match(await refusal('--supplier', sandbox.id, '--faults', 'qc=2'), /^`faults` rate of qc must be from 0 to 1/);
-    assert.match(await refusal('--supplier', sandbox.id, '--speed', '0'), /^`speed` must be/);
-    assert.match(await refusal('--supplier', hand.id.replace(/.$/, '0')), /^`supplier` must be the id of an existing SUPPLIER/);
+    assert.match(await refusal('--supplier', sandbox.id, '--faults', 'explode=1'), /^`--faults` has an unknown fault "explode"/);
+    assert.match(await refusal('--supplier', sandbox.id, '--faults', 'qc=2'), /^`--faults` rate of qc must be from 0 to 1/);
+    assert.match(await refusal('--supplier', sandbox.id, '--speed', '0'), /^`--speed` must be/);
+    assert.match(await refusal('--supplier', hand.id.replace(/.$/, '0')), /^`--supplier` must be the id of an existing SUPPLIER/);
     const off = await server.cli(['sandbox', '--off', '--supplier', sandbox.id, '--json']);
     assert.deepEqual(off, { supplier_id: sandbox.id, sandbox: false });
     assert.equal((await server.cli(['org', 'list', '--json'])).find((x: any) => x.id === sandbox.id).simulated, null);

@@ -1,27 +1,12 @@
 /** Fulfiller API shipments (KornitX Order Item Shipments names): `createShipments` and `Order.shipments`. */
 import type { CoreMutationResolvers, OrderResolvers, Shipment, ShipmentInput } from './schema-types.ts';
 import { createShipments, type CreateShipmentInput, type ShipmentDialect } from '../../shipments/create-shipments.ts';
-import { readShipments, type ShipmentRecord } from '../../shipments/shipment-store.ts';
+import type { ShipmentRecord } from '../../shipments/shipment-store.ts';
+import { shipmentsOf } from '../../shipments/shipment-loader.ts';
 import { fulfillerMayAccess } from '../../orders/fulfiller-updates.ts';
-import type { FieldNames } from '../../shipments/shipment-plan.ts';
+import { fulfillerNames } from '../../shipments/field-names.ts';
 
-const names = (i: number): FieldNames => ({
-  at: `shipments[${i}]`,
-  target: 'order_id',
-  targetRef: 'order_external_ref',
-  items: 'items',
-  itemId: 'id',
-  itemRef: 'external_ref',
-  carrier: 'shipping_carrier',
-  method: 'shipping_method',
-  trackingNumber: 'tracking_number',
-  trackingUrl: 'tracking_url',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'shipped_at',
-});
-
-export const FULFILLER_SHIPMENTS: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names, list: 'shipments' };
+export const FULFILLER_SHIPMENTS: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names: fulfillerNames, list: 'shipments' };
 
 export function fulfillerShipment({ row, items }: ShipmentRecord): Shipment {
   return {
@@ -47,7 +32,7 @@ function shipmentInput(s: ShipmentInput | null | undefined): CreateShipmentInput
   const byRef = s.order_external_ref != null;
   return {
     target: byId === byRef ? undefined : byId ? { number: s.order_id! } : { externalRef: s.order_external_ref! },
-    items: s.items?.map((it) => (it ? { id: it.id, externalRef: it.external_ref, quantity: it.quantity } : (null as never))),
+    items: s.items?.map((it) => (it ? { id: it.id, externalRef: it.external_ref, quantity: it.quantity } : null)),
     carrier: s.shipping_carrier,
     method: s.shipping_method,
     trackingNumber: s.tracking_number,
@@ -60,9 +45,9 @@ function shipmentInput(s: ShipmentInput | null | undefined): CreateShipmentInput
 
 export const createShipmentsResolver: CoreMutationResolvers['createShipments'] = async (_, { shipments }, { ctx }) => {
   const results = await createShipments(ctx, (shipments ?? []).map(shipmentInput), FULFILLER_SHIPMENTS);
-  return results.map((r) => (r instanceof Error ? r : fulfillerShipment(r.shipment))) as never;
+  return results.map((r) => (r instanceof Error ? r : fulfillerShipment(r.shipment)));
 };
 
 /** The parent order was checked already (a fulfiller reads only orders it may access). */
 export const orderShipmentsResolver: OrderResolvers['shipments'] = async (order, _, { ctx }) =>
-  (await readShipments(ctx.services.db.kysely, { deliveryOrderNumbers: [order.id] })).map(fulfillerShipment);
+  (await shipmentsOf(ctx, 'deliveryOrder', order.id)).map(fulfillerShipment);

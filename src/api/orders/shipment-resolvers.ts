@@ -5,28 +5,12 @@ import { addShippingEvent } from '../../shipments/add-shipping-event.ts';
 import { deliveryOrderShipments, getShipment, orderShipments, shipmentDeliveryOrder } from '../../shipments/shipment-queries.ts';
 import { shipmentView } from '../../shipments/shipment-view.ts';
 import { merchantMayAccess } from '../../orders/order-store.ts';
-import type { FieldNames } from '../../shipments/shipment-plan.ts';
+import { MERCHANT_NAMES } from '../../shipments/field-names.ts';
 
-const NAMES: FieldNames = {
-  at: 'input',
-  target: 'deliveryOrderId',
-  targetRef: 'deliveryOrderId',
-  items: 'details',
-  itemId: 'sku',
-  itemRef: 'sku',
-  carrier: 'carrierName',
-  method: 'shippingMethodName',
-  trackingNumber: 'tracking',
-  trackingUrl: 'trackingUrl',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'issuedAt',
-};
-
-const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => NAMES, list: 'input' };
+const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => MERCHANT_NAMES, list: 'input' };
 
 export const shipmentQueries: Resolvers['Query'] = {
-  shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId) as never,
+  shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId),
 };
 
 export const shipmentMutations: Resolvers['Mutation'] = {
@@ -48,15 +32,15 @@ export const shipmentMutations: Resolvers['Mutation'] = {
       MERCHANT,
     );
     if (r instanceof Error) throw r;
-    return { id: r.shipment.row.id, shipment: shipmentView(r.shipment) } as never;
+    return { id: r.shipment.row.id, shipment: shipmentView(r.shipment) };
   },
-  shipmentAddEvent: async (_, { input }, { ctx }) => shipmentView(await addShippingEvent(ctx, input.shipmentId, input)) as never,
+  shipmentAddEvent: async (_, { input }, { ctx }) => shipmentView(await addShippingEvent(ctx, input.shipmentId, input)),
 };
 
 export const shipmentFields: Pick<Resolvers, 'Shipment'> & { orderShipments: NonNullable<Resolvers['Order']>['shipments']; deliveryOrderShipments: NonNullable<Resolvers['DeliveryOrder']>['shipments'] } = {
   Shipment: {
-    deliveryOrder: (s, _, { ctx }) => shipmentDeliveryOrder(ctx, s as never) as never,
+    deliveryOrder: (s, _, { ctx }) => shipmentDeliveryOrder(ctx, s),
   },
-  orderShipments: (order, _, { ctx }) => orderShipments(ctx, order.id) as never,
-  deliveryOrderShipments: (d, _, { ctx }) => deliveryOrderShipments(ctx, d.number) as never,
+  orderShipments: (order, _, { ctx }) => orderShipments(ctx, order.id),
+  deliveryOrderShipments: (d, _, { ctx }) => deliveryOrderShipments(ctx, d.number),
 };
