@@ -14,6 +14,25 @@ import { buildSchema, parse, printSchema } from 'graphql';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIALECTS = ['src/api/orders', 'src/api/fulfiller'];
 
+/**
+ * The domain view each GraphQL object type resolves from (paths relative to the generated file), so resolvers
+ * return domain views as they are and field resolvers receive them typed.
+ */
+const MAPPERS: Record<string, Record<string, string>> = {
+  'src/api/orders': {
+    Order: '../../orders/order-record.ts#OrderView',
+    OrderEvent: '../../orders/order-history.ts#OrderEventView',
+    DeliveryOrder: '../../fulfilment/delivery-order-view.ts#DeliveryOrderView',
+    FulfillmentEvent: '../../fulfilment/delivery-order-queries.ts#FulfillmentEventView',
+    Shipment: '../../shipments/shipment-view.ts#ShipmentView',
+  },
+  'src/api/fulfiller': {
+    CoreQuery: 'Record<string, never>',
+    CoreMutation: 'Record<string, never>',
+    Order: './order-view.ts#FulfillerOrderView',
+  },
+};
+
 export async function generate(dir: string): Promise<string> {
   const sdl = fs.readFileSync(path.join(root, dir, 'schema.graphql'), 'utf8');
   const schema = buildSchema(sdl);
@@ -29,6 +48,10 @@ export async function generate(dir: string): Promise<string> {
       enumsAsTypes: true,
       avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
       maybeValue: 'T | null',
+      mappers: MAPPERS[dir],
+      // graphql-js turns an Error returned in place of a value (e.g. one item of a batch) into null plus an error
+      // with that item's path; the types say so instead of each resolver casting.
+      resolverTypeWrapperSignature: 'Promise<T | Error> | T | Error',
       inputMaybeValue: 'T | null | undefined',
     },
     plugins: [{ typescript: {} }, { typescriptResolvers: {} }],

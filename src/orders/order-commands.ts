@@ -10,7 +10,7 @@ import { emitEvents } from '../webhooks/outbox.ts';
 import { recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
 import { recordHistory } from './order-history.ts';
 import { parseCreateInput, parseUpdateInput } from './order-input.ts';
-import { orderView, type OrderRecord, type OrderView } from './order-record.ts';
+import { fieldColumns, orderView, type OrderRecord, type OrderView } from './order-record.ts';
 import { applyPatch, cancelOrder, checkPatchReferences, checkVersion, merchantChangeRefusal, openOrder, orderEvents } from './order-changes.ts';
 import { insertOrder, linesOf, loadOrderForChange, loadOrderRowForChange, newOrderId, type OrderTarget } from './order-store.ts';
 import { isoNow } from '../clock.ts';
@@ -26,28 +26,15 @@ export async function createOrder(ctx: Ctx, input: unknown): Promise<OrderView> 
   return withTransaction(ctx, async (tctx) => {
     await checkPatchReferences(tctx, organizationId, null, patch);
     const now = isoNow();
-    const f = patch.fields;
     let record: OrderRecord = await insertOrder(
       tctx,
       {
         id: newOrderId(),
         organization_id: organizationId,
-        supplier_id: f.supplierId ?? null,
-        external_reference: f.externalReference ?? null,
+        ...fieldColumns(patch.fields),
         state: 'DRAFT',
         status: 0,
-        invoice_number: f.invoiceNumber ?? null,
-        type: f.type ?? null,
-        dispatching_type: f.dispatchingType ?? null,
-        priority: f.priority ?? null,
-        inventory_policy: f.inventoryPolicy ?? null,
-        total: f.total ?? null,
-        total_tax_inclusive: f.totalTaxInclusive ?? null,
-        total_shipping: f.totalShipping ?? null,
-        currency: f.currency ?? null,
-        issued_at: f.issuedAt ?? null,
         delivery: patch.delivery ? JSON.stringify(patch.delivery) : null,
-        comment: f.comment ?? null,
         shipping_carrier: null,
         shipping_method: null,
         shipping_tracking: null,

@@ -30,23 +30,6 @@ export interface LineFields {
   supplierId: string | null;
 }
 
-/** Scalar order fields a merchant may set, by their API names. */
-export interface OrderFields {
-  externalReference?: string | null;
-  supplierId?: string | null;
-  invoiceNumber?: string | null;
-  type?: string | null;
-  dispatchingType?: string | null;
-  priority?: string | null;
-  inventoryPolicy?: string | null;
-  total?: number | null;
-  totalTaxInclusive?: number | null;
-  totalShipping?: number | null;
-  currency?: string | null;
-  issuedAt?: string | null;
-  comment?: string | null;
-}
-
 export interface OrderPatch {
   fields: OrderFields;
   /** Merged into the current delivery; null clears it. */
@@ -94,47 +77,43 @@ const lineSchema = z
   })
   .strict();
 
+/**
+ * The scalar order fields a merchant sets, by API name, with their rules: the one list of them. Their types
+ * (`OrderFields`), columns (`FIELD_COLUMNS`: the names in snake_case) and views are derived from it.
+ */
+const FIELD_RULES = {
+  externalReference: nullable(text(255).min(1, { message: 'must not be empty' })),
+  supplierId: nullable(z.string().uuid({ message: 'must be a UUID' })),
+  invoiceNumber: nullable(text(255)),
+  type: nullable(z.string()),
+  dispatchingType: nullable(z.string()),
+  priority: nullable(z.string()),
+  inventoryPolicy: nullable(z.string()),
+  total: nullable(money),
+  totalTaxInclusive: nullable(money),
+  totalShipping: nullable(money),
+  currency: nullable(z.string().refine((c) => CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code (e.g. EUR)' })),
+  issuedAt: nullable(z.string()),
+  comment: nullable(text(5000)),
+};
+
+/** Scalar order fields a merchant may set, by their API names. */
+export type OrderFields = { [K in keyof typeof FIELD_RULES]?: Exclude<z.output<(typeof FIELD_RULES)[K]>, undefined> };
+export const ORDER_FIELDS = Object.keys(FIELD_RULES) as (keyof OrderFields)[];
+
 const inputSchema = z
   .object({
     id: nullable(z.string().uuid({ message: 'must be a UUID' })),
     organizationId: nullable(z.string().uuid({ message: 'must be a UUID' })),
-    externalReference: nullable(text(255).min(1, { message: 'must not be empty' })),
-    supplierId: nullable(z.string().uuid({ message: 'must be a UUID' })),
-    invoiceNumber: nullable(text(255)),
-    type: nullable(z.string()),
-    dispatchingType: nullable(z.string()),
-    priority: nullable(z.string()),
-    inventoryPolicy: nullable(z.string()),
+    ...FIELD_RULES,
     state: nullable(z.string()),
-    total: nullable(money),
-    totalTaxInclusive: nullable(money),
-    totalShipping: nullable(money),
-    currency: nullable(z.string().refine((c) => CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code (e.g. EUR)' })),
-    issuedAt: nullable(z.string()),
     delivery: nullable(deliverySchema),
     lines: nullable(z.array(lineSchema).max(1000, { message: 'must have at most 1000 lines' })),
-    comment: nullable(text(5000)),
     expectedVersion: nullable(z.number().int().min(1, { message: 'must be 1 or more' })),
   })
   .strict();
 
 export type RawOrderInput = z.input<typeof inputSchema>;
-
-const SCALARS: (keyof OrderFields)[] = [
-  'externalReference',
-  'supplierId',
-  'invoiceNumber',
-  'type',
-  'dispatchingType',
-  'priority',
-  'inventoryPolicy',
-  'total',
-  'totalTaxInclusive',
-  'totalShipping',
-  'currency',
-  'issuedAt',
-  'comment',
-];
 
 function linesOf(lines: z.output<typeof lineSchema>[]): LineFields[] {
   return lines.map((l) => ({
@@ -149,7 +128,7 @@ function linesOf(lines: z.output<typeof lineSchema>[]): LineFields[] {
 
 function patchOf(data: z.output<typeof inputSchema>): OrderPatch {
   const fields: OrderFields = {};
-  for (const key of SCALARS) if (key in data) (fields as Record<string, unknown>)[key] = data[key] ?? null;
+  for (const key of ORDER_FIELDS) if (key in data) (fields as Record<string, unknown>)[key] = data[key] ?? null;
   const patch: OrderPatch = { fields };
   if ('delivery' in data) patch.delivery = data.delivery ?? null;
   if (data.lines != null) patch.lines = linesOf(data.lines);

@@ -4,7 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { OrderLineTable, OrderTable } from '../db/tables.ts';
-import type { DeliveryFields, LineFields, OrderFields } from './order-input.ts';
+import { ORDER_FIELDS, type DeliveryFields, type LineFields, type OrderFields } from './order-input.ts';
 import { statusName } from './status-transitions.ts';
 
 export type OrderRow = Selectable<OrderTable>;
@@ -41,22 +41,26 @@ export interface OrderView extends Required<OrderFields> {
   updatedAt: string;
 }
 
-/** API field → column, for the scalar fields a merchant sets. */
-export const FIELD_COLUMNS = {
-  externalReference: 'external_reference',
-  supplierId: 'supplier_id',
-  invoiceNumber: 'invoice_number',
-  type: 'type',
-  dispatchingType: 'dispatching_type',
-  priority: 'priority',
-  inventoryPolicy: 'inventory_policy',
-  total: 'total',
-  totalTaxInclusive: 'total_tax_inclusive',
-  totalShipping: 'total_shipping',
-  currency: 'currency',
-  issuedAt: 'issued_at',
-  comment: 'comment',
-} as const satisfies Record<keyof OrderFields, keyof OrderRow>;
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
+/** API field → column, for the scalar fields a merchant sets: the column is the field's name in snake_case. */
+export const FIELD_COLUMNS = Object.fromEntries(ORDER_FIELDS.map((f) => [f, f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)])) as {
+  [K in keyof OrderFields]-?: SnakeCase<K>;
+} satisfies Record<keyof OrderFields, keyof OrderRow>;
+
+/** The merchant-set fields of an order row, by API name. */
+export function orderFieldsOf(row: OrderRow): Required<OrderFields> {
+  const fields: Record<string, unknown> = {};
+  for (const f of ORDER_FIELDS) fields[f] = row[FIELD_COLUMNS[f]];
+  return fields as Required<OrderFields>;
+}
+
+/** The columns a new order's fields fill (null where a field is absent). */
+export function fieldColumns(fields: OrderFields): Pick<OrderRow, (typeof FIELD_COLUMNS)[keyof OrderFields]> {
+  const columns: Record<string, unknown> = {};
+  for (const f of ORDER_FIELDS) columns[FIELD_COLUMNS[f]] = fields[f] ?? null;
+  return columns as Pick<OrderRow, (typeof FIELD_COLUMNS)[keyof OrderFields]>;
+}
 
 /** The fields of a line a merchant sets (what an update's `lines` is compared with). */
 export function lineFields(l: LineRow): LineFields {
@@ -83,25 +87,13 @@ export function orderView({ row, lines }: OrderRecord): OrderView {
     id: row.id,
     number: row.number,
     organizationId: row.organization_id,
-    supplierId: row.supplier_id,
-    externalReference: row.external_reference,
-    invoiceNumber: row.invoice_number,
-    type: row.type,
-    dispatchingType: row.dispatching_type,
-    priority: row.priority,
-    inventoryPolicy: row.inventory_policy,
+    ...orderFieldsOf(row),
     state: row.state,
     status: row.status,
     // Status 0 of a DRAFT order means "not sent to anyone yet", not "Unknown" (the fulfiller never sees DRAFTs).
     statusName: row.state === 'DRAFT' && row.status === 0 ? 'Draft' : statusName(row.status),
-    total: row.total,
-    totalTaxInclusive: row.total_tax_inclusive,
-    totalShipping: row.total_shipping,
-    currency: row.currency,
-    issuedAt: row.issued_at,
     delivery: row.delivery ? (JSON.parse(row.delivery) as DeliveryFields) : null,
     lines: lines.map(lineView),
-    comment: row.comment,
     shippingCarrier: row.shipping_carrier,
     shippingMethod: row.shipping_method,
     shippingTracking: row.shipping_tracking,

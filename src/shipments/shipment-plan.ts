@@ -18,7 +18,7 @@ export interface ItemRequest {
 
 /** A shipment as asked, in domain names. */
 export interface ShipmentRequest {
-  items?: ItemRequest[] | null;
+  items?: Array<ItemRequest | null> | null;
   carrier?: string | null;
   method?: string | null;
   trackingNumber?: string | null;
@@ -137,7 +137,7 @@ export function shippedLineStatus(quantity: number, fulfilled: number, current: 
  * delivery orders are refused by id). Items by external reference take from the lines of that sku in line order.
  * Items omitted: every unit left. Shipping more than is left of a line is refused at the item that goes over.
  */
-export function planShipment(d: PlanDeliveryOrder, lines: readonly PlanLine[], items: ItemRequest[] | null | undefined, names: FieldNames): ShipmentPlan | DomainError {
+export function planShipment(d: PlanDeliveryOrder, lines: readonly PlanLine[], items: ShipmentRequest['items'], names: FieldNames): ShipmentPlan | DomainError {
   const target = `${names.at}.${names.target}`;
   if (d.state === 'REJECTED') return badInput(target, `names order ${d.number}, which was rejected by its supplier: nothing can be shipped from it`);
   if (d.status === STATUS.CANCELLED) return badInput(target, `names order ${d.number}, which was cancelled: nothing can be shipped from it`);
@@ -152,6 +152,7 @@ export function planShipment(d: PlanDeliveryOrder, lines: readonly PlanLine[], i
     for (let j = 0; j < items.length; j++) {
       const it = items[j];
       const at = `${names.at}.${names.items}[${j}]`;
+      if (it == null) return badInput(at, 'must be an item, not null');
       if (it.id != null) {
         const l = own.find((x) => x.id === it.id);
         if (!l) return badInput(`${at}.${names.itemId}`, `is not an item of order ${d.number}`);

@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Executor } from '../db/database.ts';
 import type { OrganizationKind } from '../organizations/organizations.ts';
-import type { UserRow } from './users.ts';
+import type { Selectable } from 'kysely';
+import type { UserTable } from '../db/tables.ts';
 import { isoNow } from '../clock.ts';
 
 export interface SessionPolicy {
@@ -17,7 +18,7 @@ export interface SessionPolicy {
 export interface LiveSession {
   id: string;
   csrfToken: string;
-  user: UserRow;
+  user: Selectable<UserTable>;
   organization: { id: string; name: string; kind: OrganizationKind };
 }
 

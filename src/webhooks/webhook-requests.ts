@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 import { lastDeliveredPayload } from '../db/sql/last-delivered-payload.ts';
 import { loadFulfillerOrder } from '../orders/fulfiller-queries.ts';
-import { fulfillerOrder } from '../api/fulfiller/resolvers.ts';
+import { fulfillerOrder } from '../api/fulfiller/order-view.ts';
 import { envelopeRequest, kornitxRequest, type DeliveredEvent, type OutgoingRequest, type WebhookFormat } from './webhook-formats.ts';
 import {
   ORDER_PUSH_TYPES,

@@ -15,7 +15,6 @@ import {
   createOrder,
   expectData,
   FULFILLER_PATH,
-  FULFILLER_SCOPES,
   fulfillerOrder,
   merchantOrder,
   settledRequest,
@@ -23,6 +22,7 @@ import {
   updateOrdersOk,
   type FulfillerWorld,
 } from '../support/fulfiller.ts';
+import { FULFILLER_SCOPES } from '../support/scopes.ts';
 
 const REJECT = `mutation($orders: [RejectOrderInput]) { core { rejectOrders(orders: $orders) { id status status_name items { id status } } } }`;
 const REROUTE = `mutation($id: String!, $supplierId: String!) { deliveryOrderReroute(id: $id, supplierId: $supplierId) { id type state message } }`;

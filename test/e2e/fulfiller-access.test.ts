@@ -16,15 +16,14 @@ import {
   createOrder,
   expectData,
   FULFILLER_PATH,
-  FULFILLER_SCOPES,
   fulfillerOrder,
   fulfillerOrders,
-  MERCHANT_SCOPES,
   merchantOrder,
   updateOrders,
   type CreatedOrder,
   type FulfillerWorld,
 } from '../support/fulfiller.ts';
+import { FULFILLER_SCOPES, MERCHANT_SCOPES } from '../support/scopes.ts';
 
 const EDIT = 'order-it.order-manager.edit';
 const VIEW = 'order-it.order-manager.view';

@@ -15,7 +15,6 @@ import {
   createTenant,
   dataOf,
   eventsOf,
-  MERCHANT_SCOPES,
   orderInput,
   OrdersApi,
   uniqueRef,
@@ -23,6 +22,7 @@ import {
   type Order,
   type Tenant,
 } from '../support/orders-api.ts';
+import { MERCHANT_SCOPES } from '../support/scopes.ts';
 
 const key = () => `key-${randomUUID()}`;
 const MINUTE = 60_000;

@@ -14,13 +14,12 @@ import {
   createOrder,
   expectData,
   FULFILLER_PATH,
-  FULFILLER_SCOPES,
   fulfillerOrder,
-  MERCHANT_SCOPES,
   merchantOrder,
   updateOrdersOk,
   type FulfillerWorld,
 } from '../support/fulfiller.ts';
+import { FULFILLER_SCOPES, MERCHANT_SCOPES } from '../support/scopes.ts';
 
 const SHIPMENT_FIELDS = 'id order_id tracking_number tracking_url shipping_carrier items { id external_ref quantity } state last_event created_datetime';
 const CREATE = `mutation($s: [ShipmentInput]) { core { createShipments(shipments: $s) { ${SHIPMENT_FIELDS} } } }`;

@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { createClient, createOrganization, getToken, type OAuthClient, type Organization } from '../support/oauth.ts';
 import { gql, viewer } from '../support/graphql.ts';
-import { dataOf, MERCHANT_SCOPES, orderInput, OrdersApi, type Order } from '../support/orders-api.ts';
+import { dataOf, orderInput, OrdersApi, type Order } from '../support/orders-api.ts';
+import { INTEGRATOR_SCOPES } from '../support/scopes.ts';
 
 describe('narrowed tokens and idempotency replays', () => {
   let server: TestServer;
@@ -23,7 +24,7 @@ describe('narrowed tokens and idempotency replays', () => {
     const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
     home = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
     other = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
-    client = await createClient(server, { org: home.id, scopes: MERCHANT_SCOPES, access: [other.id] });
+    client = await createClient(server, { org: home.id, scopes: INTEGRATOR_SCOPES, access: [other.id] });
   });
   after(() => server?.stop());
 

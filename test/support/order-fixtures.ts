@@ -6,9 +6,8 @@
 import { gql, type GraphQLBody } from './graphql.ts';
 import type { HttpResult } from './http-response.ts';
 import { createClient, createOrganization, getToken, type CliRunner, type OAuthClient, type Organization } from './oauth.ts';
+import { FULFILLER_SCOPES, MERCHANT_SCOPES } from './scopes.ts';
 
-export const MERCHANT_SCOPES = 'view_orders create_orders edit_orders';
-export const FULFILLER_SCOPES = 'order-it.order-manager.view order-it.order-manager.edit';
 
 export interface OrderParties {
   merchant: Organization;

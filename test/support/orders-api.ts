@@ -14,9 +14,8 @@ import { gql, type GraphQLBody } from './graphql.ts';
 import type { HttpResult } from './http-response.ts';
 import { createClient, createOrganization, getToken, type CliRunner, type OAuthClient, type Organization } from './oauth.ts';
 import { pollUntil } from './poll.ts';
+import { FULFILLER_SCOPES, INTEGRATOR_SCOPES } from './scopes.ts';
 
-export const MERCHANT_SCOPES = 'view_orders create_orders edit_orders edit_integrations';
-export const FULFILLER_SCOPES = 'order-it.order-manager.view order-it.order-manager.edit';
 
 export const DELIVERY_FIELDS = 'type fullname email address addressComplement zipcode city country phone';
 export const LINE_FIELDS = 'id sku label quantity price vatRate status';
@@ -325,7 +324,7 @@ export async function createTenant(
     defaultSupplier: opts.defaultSupplier === false ? undefined : supplier.id,
   });
   const [merchantClient, supplierClient] = await Promise.all([
-    createClient(server, { org: merchant.id, scopes: opts.merchantScopes ?? MERCHANT_SCOPES }),
+    createClient(server, { org: merchant.id, scopes: opts.merchantScopes ?? INTEGRATOR_SCOPES }),
     createClient(server, { org: supplier.id, scopes: FULFILLER_SCOPES, access: [merchant.id] }),
   ]);
   const [merchantToken, supplierToken] = await Promise.all([getToken(server.url, merchantClient), getToken(server.url, supplierClient)]);

@@ -2,14 +2,12 @@
  * Fulfiller API resolvers (KornitX dialect): snake_case names and integer ids over the same domain. A failed
  * order of a batch is returned as its Error, which GraphQL turns into null at that index with the error's path.
  */
-import type { Order, OrderItem, Resolvers } from './schema-types.ts';
+import type { Resolvers } from './schema-types.ts';
+import { fulfillerOrder, fulfillerOrderStatus } from './order-view.ts';
 import { viewer } from '../viewer.ts';
-import type { OrderRecord } from '../../orders/order-record.ts';
-import { statusName } from '../../orders/status-transitions.ts';
-import { updateFulfillerOrders, type DeliveryStatusRow, type FulfillerResult } from '../../orders/fulfiller-updates.ts';
+import { updateFulfillerOrders, type FulfillerResult } from '../../orders/fulfiller-updates.ts';
 import { getFulfillerOrder, listFulfillerOrders } from '../../orders/fulfiller-queries.ts';
 import { rejectDeliveryOrders } from '../../fulfilment/reject-delivery-orders.ts';
-import type { DeliveryFields } from '../../orders/order-input.ts';
 import { selectsOnly } from './selected-fields.ts';
 import { JSONScalar } from '../scalars.ts';
 import { readFeed } from '../../webhooks/event-feed.ts';
@@ -30,59 +28,6 @@ const STATUS_FIELDS: ReadonlySet<string> = new Set([
   'shipping_address_5',
 ]);
 
-/** The fields of a fulfiller Order that come from the delivery order's status columns (or are always empty). */
-export function fulfillerOrderStatus(row: DeliveryStatusRow) {
-  return {
-    id: row.number,
-    ref: row.order_id,
-    status: row.status,
-    status_name: statusName(row.status),
-    shipping_carrier: row.shipping_carrier,
-    shipping_method: row.shipping_method,
-    shipping_tracking: row.shipping_tracking,
-    shipping_company: null,
-    shipping_address_4: null,
-    shipping_address_5: null,
-  } satisfies Partial<Order>;
-}
-
-/**
- * A delivery order as its fulfiller sees it, with the merchant order's address and references and only the
- * delivery order's lines (`lines`). Address lines: 1 street, 2 complement, 3 city.
- */
-export function fulfillerOrder(deliveryOrder: DeliveryStatusRow, { row, lines }: OrderRecord): Omit<Order, 'shipments'> {
-  const d: DeliveryFields = row.delivery ? JSON.parse(row.delivery) : {};
-  const items: OrderItem[] = lines.filter((l) => l.delivery_order_id === deliveryOrder.id).map((l) => {
-    const status = l.status === 'CANCELED' ? 128 : deliveryOrder.status;
-    return {
-      id: l.id,
-      ref: String(l.id),
-      external_ref: l.sku,
-      sku: l.sku,
-      description: l.label,
-      quantity: l.quantity,
-      fulfilled_quantity: l.fulfilled_quantity,
-      status,
-      status_name: statusName(status),
-    };
-  });
-  return {
-    ...fulfillerOrderStatus(deliveryOrder),
-    external_ref: row.external_reference,
-    shipping_address_1: d.address ?? null,
-    shipping_address_2: d.addressComplement ?? null,
-    shipping_address_3: d.city ?? null,
-    shipping_postcode: d.zipcode ?? null,
-    shipping_country_code: d.country ?? null,
-    customer_name: d.fullname ?? null,
-    customer_email: d.email ?? null,
-    customer_telephone: d.phone ?? null,
-    sale_datetime: row.issued_at,
-    creation_datetime: row.created_at,
-    items,
-  };
-}
-
 function fulfillerResult(r: FulfillerResult | Error) {
   if (r instanceof Error) return r;
   return r.order ? fulfillerOrder(r.deliveryOrder, r.order) : fulfillerOrderStatus(r.deliveryOrder);
@@ -92,10 +37,10 @@ export const fulfillerResolvers: Resolvers = {
   JSON: JSONScalar,
   Query: {
     viewer,
-    core: () => ({}) as never,
+    core: () => ({}),
   },
   Mutation: {
-    core: () => ({}) as never,
+    core: () => ({}),
   },
   CoreQuery: {
     orders: async (_, args, { ctx }) =>
@@ -107,10 +52,10 @@ export const fulfillerResolvers: Resolvers = {
           limit: args.limit,
           afterId: args.after_id,
         })
-      ).map((r) => fulfillerOrder(r.deliveryOrder, r.order)) as never,
+      ).map((r) => fulfillerOrder(r.deliveryOrder, r.order)),
     order: async (_, { id }, { ctx }) => {
       const r = await getFulfillerOrder(ctx, id);
-      return fulfillerOrder(r.deliveryOrder, r.order) as never;
+      return fulfillerOrder(r.deliveryOrder, r.order);
     },
     events: async (_, args, { ctx }) =>
       (await readFeed(ctx, 'order-it.order-manager.view', { after: args.after, size: args.limit, sizeField: 'limit' })).edges.map((e) => e.node),
@@ -131,11 +76,11 @@ export const fulfillerResolvers: Resolvers = {
       // Whole orders are loaded only when the query selects a field the status columns do not fill.
       const shape = selectsOnly(info, STATUS_FIELDS) ? 'status' : 'orders';
       const results = await updateFulfillerOrders(ctx, inputs, shape);
-      return results.map(fulfillerResult) as never;
+      return results.map(fulfillerResult);
     },
     rejectOrders: async (_, { orders }, { ctx }) => {
       const inputs = (orders ?? []).map((o) => (o ? { id: o.id, reason: o.reason, reasonCode: o.reason_code ?? null } : null));
-      return (await rejectDeliveryOrders(ctx, inputs)).map(fulfillerResult) as never;
+      return (await rejectDeliveryOrders(ctx, inputs)).map(fulfillerResult);
     },
     createShipments: createShipmentsResolver,
   },

@@ -47,7 +47,7 @@ function shipmentInput(s: ShipmentInput | null | undefined): CreateShipmentInput
   const byRef = s.order_external_ref != null;
   return {
     target: byId === byRef ? undefined : byId ? { number: s.order_id! } : { externalRef: s.order_external_ref! },
-    items: s.items?.map((it) => (it ? { id: it.id, externalRef: it.external_ref, quantity: it.quantity } : (null as never))),
+    items: s.items?.map((it) => (it ? { id: it.id, externalRef: it.external_ref, quantity: it.quantity } : null)),
     carrier: s.shipping_carrier,
     method: s.shipping_method,
     trackingNumber: s.tracking_number,
@@ -60,7 +60,7 @@ function shipmentInput(s: ShipmentInput | null | undefined): CreateShipmentInput
 
 export const createShipmentsResolver: CoreMutationResolvers['createShipments'] = async (_, { shipments }, { ctx }) => {
   const results = await createShipments(ctx, (shipments ?? []).map(shipmentInput), FULFILLER);
-  return results.map((r) => (r instanceof Error ? r : fulfillerShipment(r.shipment))) as never;
+  return results.map((r) => (r instanceof Error ? r : fulfillerShipment(r.shipment)));
 };
 
 /** The parent order was checked already (a fulfiller reads only orders it may access). */

@@ -26,7 +26,7 @@ const NAMES: FieldNames = {
 const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => NAMES, list: 'input' };
 
 export const shipmentQueries: Resolvers['Query'] = {
-  shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId) as never,
+  shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId),
 };
 
 export const shipmentMutations: Resolvers['Mutation'] = {
@@ -48,15 +48,15 @@ export const shipmentMutations: Resolvers['Mutation'] = {
       MERCHANT,
     );
     if (r instanceof Error) throw r;
-    return { id: r.shipment.row.id, shipment: shipmentView(r.shipment) } as never;
+    return { id: r.shipment.row.id, shipment: shipmentView(r.shipment) };
   },
-  shipmentAddEvent: async (_, { input }, { ctx }) => shipmentView(await addShippingEvent(ctx, input.shipmentId, input)) as never,
+  shipmentAddEvent: async (_, { input }, { ctx }) => shipmentView(await addShippingEvent(ctx, input.shipmentId, input)),
 };
 
 export const shipmentFields: Pick<Resolvers, 'Shipment'> & { orderShipments: NonNullable<Resolvers['Order']>['shipments']; deliveryOrderShipments: NonNullable<Resolvers['DeliveryOrder']>['shipments'] } = {
   Shipment: {
-    deliveryOrder: (s, _, { ctx }) => shipmentDeliveryOrder(ctx, s as never) as never,
+    deliveryOrder: (s, _, { ctx }) => shipmentDeliveryOrder(ctx, s),
   },
-  orderShipments: (order, _, { ctx }) => orderShipments(ctx, order.id) as never,
-  deliveryOrderShipments: (d, _, { ctx }) => deliveryOrderShipments(ctx, d.number) as never,
+  orderShipments: (order, _, { ctx }) => orderShipments(ctx, order.id),
+  deliveryOrderShipments: (d, _, { ctx }) => deliveryOrderShipments(ctx, d.number),
 };
