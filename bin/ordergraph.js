@@ -3,4 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+const { runCli } = await import('../src/cli/main.ts');
+// A one-shot command ends by itself once it has closed the database; `serve` and `worker` keep running.
+const code = await runCli(process.argv.slice(2));
+if (code !== 0) process.exit(code);

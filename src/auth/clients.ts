@@ -39,7 +39,7 @@ function checkScopes(value: string): string[] {
 /** Existing organizations other than the client's own, without duplicates. */
 async function checkAccess(db: Executor, ownOrgId: string, ids: string[]): Promise<string[]> {
   const access = [...new Set(ids.filter((id) => id && id !== ownOrgId))];
-  for (const id of access) if (!(await findOrganization(db, id))) throw notFound('organization', id);
+  for (const id of access) if (!(await findOrganization(db, id))) throw notFound('organization', id, 'access');
   return access;
 }
 
@@ -61,7 +61,7 @@ export async function createClient(
 ): Promise<CreatedClient> {
   if (!input.name?.trim()) throw badInput('name', 'must not be empty');
   const org = await findOrganization(db, input.organizationId);
-  if (!org) throw notFound('organization', input.organizationId);
+  if (!org) throw notFound('organization', input.organizationId, 'organizationId');
   const scopes = checkScopes(input.scopes ?? '');
   const access = await checkAccess(db, org.id, input.access ?? []);
 

@@ -2,10 +2,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openApp, type App } from '../open-app.ts';
+import { currentIo } from './cli-output.ts';
 import { registerOrgCommands } from './org-commands.ts';
 
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp(loadConfig());
+  const app = await openApp(loadConfig(currentIo().env));
   try {
     return await fn(app);
   } finally {
@@ -14,7 +15,12 @@ export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
 }
 
 export function print(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  currentIo().stdout(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** A line for the person at the terminal (stderr), whatever the output format. */
+export function warn(text: string): void {
+  currentIo().stderr(`${text}\n`);
 }
 
 export function registerAdminCommands(program: Command): void {

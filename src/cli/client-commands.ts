@@ -1,28 +1,16 @@
 /**
  * `ordergraph client create|list|update|revoke`. Lists (`--scopes`, `--access`) take spaces or commas alike;
- * errors name the flag the user typed, not an internal field.
+ * errors name the flag the user typed, not an internal field (main.ts).
  */
 import type { Command } from 'commander';
 import { createClient, listClients, revokeClient, updateClient, type Client } from '../auth/clients.ts';
-import { DomainError, isDomainError } from '../errors/domain-error.ts';
+import { DomainError } from '../errors/domain-error.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import type { Executor } from '../db/database.ts';
-import { print, withApp } from './admin-commands.ts';
+import { print, warn, withApp } from './admin-commands.ts';
 
 /** A list flag's values: separated by spaces, commas or both. */
 export const listValues = (value: string | undefined): string[] => (value ?? '').split(/[\s,]+/).filter(Boolean);
-
-const FLAG_OF: Record<string, string> = { scopes: '--scopes', name: '--name', access: '--access', organizationId: '--org' };
-
-/** The domain's errors with the CLI's flag names (`scopes` → `--scopes`). */
-async function withFlagNames<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!isDomainError(e) || typeof e.details?.field !== 'string' || !FLAG_OF[e.details.field]) throw e;
-    throw new DomainError(e.code, e.message.replace(`\`${e.details.field}\``, `\`${FLAG_OF[e.details.field]}\``), e.details);
-  }
-}
 
 /** A supplier client that may access no merchant sees no orders on the Fulfiller API: say so. */
 async function supplierWithoutMerchant(db: Executor, orgId: string, access: string[]): Promise<string | undefined> {
@@ -60,11 +48,9 @@ export function registerClientCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { org: string; name: string; scopes: string; access?: string; json?: boolean }) =>
       withApp(async (app) => {
-        const c = await withFlagNames(() =>
-          createClient(app.db.kysely, { organizationId: o.org, name: o.name, scopes: listValues(o.scopes).join(' '), access: listValues(o.access) }),
-        );
+        const c = await createClient(app.db.kysely, { organizationId: o.org, name: o.name, scopes: listValues(o.scopes).join(' '), access: listValues(o.access) });
         const warning = await supplierWithoutMerchant(app.db.kysely, c.org_id, c.access);
-        if (warning) process.stderr.write(`${warning}\n`);
+        if (warning) warn(warning);
         const out = { client_id: c.client_id, client_secret: c.client_secret, org_id: c.org_id, scopes: c.scopes, access: c.access };
         print(o.json, out, `client_id:     ${c.client_id}\nclient_secret: ${c.client_secret}   (shown once)\nscopes:        ${c.scopes.join(' ')}`);
       }),
@@ -93,11 +79,9 @@ export function registerClientCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((clientId: string, o: { scopes?: string; access?: string; json?: boolean }) =>
       withApp(async (app) => {
-        const c = await withFlagNames(() =>
-          updateClient(app.db.kysely, clientId, { scopes: o.scopes, access: o.access === undefined ? undefined : listValues(o.access) }),
-        );
+        const c = await updateClient(app.db.kysely, clientId, { scopes: o.scopes, access: o.access === undefined ? undefined : listValues(o.access) });
         const warning = await supplierWithoutMerchant(app.db.kysely, c.organizationId, c.access);
-        if (warning) process.stderr.write(`${warning}\n`);
+        if (warning) warn(warning);
         print(o.json, row(c), `client ${c.clientId} updated: scopes ${c.scopes.join(' ')}; access ${c.access.join(' ') || '(own organization only)'}`);
       }),
     );

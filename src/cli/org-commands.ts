@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { createOrganization, listOrganizations, updateOrganization, type Organization } from '../organizations/organizations.ts';
 import { connectedSuppliers, connectSupplier } from '../organizations/supplier-routing.ts';
+import { badInput } from '../errors/domain-error.ts';
 import { print, withApp } from './admin-commands.ts';
 
 function orgJson(o: Organization, connected?: string[]) {
@@ -53,7 +54,7 @@ export function registerOrgCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((id: string, o: { name?: string; defaultSupplier?: string; json?: boolean }) =>
       withApp(async (app) => {
-        if (o.name === undefined && o.defaultSupplier === undefined) throw new Error('nothing to change: give --name or --default-supplier');
+        if (o.name === undefined && o.defaultSupplier === undefined) throw badInput('name', 'or `defaultSupplierId` must be given: nothing to change');
         const defaultSupplierId = o.defaultSupplier === 'none' ? null : o.defaultSupplier;
         const updated = await updateOrganization(app.db.kysely, id, { name: o.name, defaultSupplierId });
         const out = orgJson(updated, (await connectedSuppliers(app.db.kysely)).get(id));

@@ -25,8 +25,11 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string, id: unknown): DomainError =>
-  new DomainError('NOT_FOUND', `${what} ${JSON.stringify(id)} was not found`);
+/** `field`, when given, is the input that named the missing thing (e.g. `organizationId`). */
+export const notFound = (what: string, id: unknown, field?: string): DomainError =>
+  field
+    ? new DomainError('NOT_FOUND', `\`${field}\`: ${what} ${JSON.stringify(id)} was not found`, { field })
+    : new DomainError('NOT_FOUND', `${what} ${JSON.stringify(id)} was not found`);
 
 export const badInput = (field: string, rule: string): DomainError =>
   new DomainError('BAD_USER_INPUT', `\`${field}\` ${rule}`, { field });

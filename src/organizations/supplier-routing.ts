@@ -39,10 +39,10 @@ export async function routableSuppliers(db: Executor, merchantId: string): Promi
 /** Lets the merchant's orders be routed to the supplier; connecting twice changes nothing. */
 export async function connectSupplier(db: Executor, merchantId: string, supplierId: string): Promise<{ created: boolean }> {
   const merchant = await findOrganization(db, merchantId);
-  if (!merchant) throw notFound('organization', merchantId);
+  if (!merchant) throw notFound('organization', merchantId, 'merchant');
   if (merchant.kind !== 'MERCHANT') throw badInput('merchant', 'must be the id of a MERCHANT organization');
   const supplier = await findOrganization(db, supplierId);
-  if (!supplier) throw notFound('organization', supplierId);
+  if (!supplier) throw notFound('organization', supplierId, 'supplier');
   if (supplier.kind !== 'SUPPLIER') throw badInput('supplier', 'must be the id of a SUPPLIER organization');
   const r = await db
     .insertInto('supplier_connections')

@@ -71,7 +71,7 @@ export async function createUser(
   const generated = input.password ? undefined : generatePassword();
   const password = input.password || generated!;
   checkPasswordRules(password);
-  if (!(await findOrganization(db, input.organizationId))) throw notFound('organization', input.organizationId);
+  if (!(await findOrganization(db, input.organizationId))) throw notFound('organization', input.organizationId, 'organizationId');
   if (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) {
     throw badInput('email', 'is already taken by another user');
   }

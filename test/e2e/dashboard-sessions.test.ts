@@ -48,7 +48,7 @@ describe('dashboard: sessions, CSRF and access', () => {
 
     const bad = await server.cliResult(['user', 'create', '--org', demo.merchant.org_id, '--email', 'x@example.com', '--role', 'owner']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /`role` must be one of admin, operator, viewer/);
+    assert.match(bad.stderr, /`--role` must be one of admin, operator, viewer/);
   });
 
   test("an admin adds people on the Users page (password shown once); an email is everyone's only once", async () => {

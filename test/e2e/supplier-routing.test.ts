@@ -65,7 +65,7 @@ describe('supplier routing and delivery errors', () => {
     assert.deepEqual((await server.cli(['org', 'list', '--json'])).find((o: { id: string }) => o.id === t.merchant.id), merchant);
   });
 
-  it('org update renames and changes the default supplier; bad input names the field and changes nothing', async () => {
+  it('org update renames and changes the default supplier; bad input names the flag and changes nothing', async () => {
     const updated = await server.cli(['org', 'update', t.merchant.id, '--name', 'Renamed Merchant', '--default-supplier', stranger.id, '--json']);
     assert.equal(updated.name, 'Renamed Merchant');
     assert.equal(updated.default_supplier_id, stranger.id);
@@ -73,11 +73,11 @@ describe('supplier routing and delivery errors', () => {
 
     const before = await server.cli(['org', 'list', '--json']);
     const cases: [string[], RegExp][] = [
-      [['org', 'update', t.merchant.id, '--default-supplier', t.merchant.id], /defaultSupplierId.*SUPPLIER/],
+      [['org', 'update', t.merchant.id, '--default-supplier', t.merchant.id], /`--default-supplier`.*SUPPLIER/],
       [['org', 'update', UNKNOWN, '--name', 'x'], /NOT_FOUND: organization "00000000-0000-4000-8000-00000000beef" was not found/],
-      [['org', 'update', stranger.id, '--default-supplier', connected.id], /defaultSupplierId.*MERCHANT/],
-      [['org', 'connect', '--merchant', stranger.id, '--supplier', connected.id], /`merchant` must be the id of a MERCHANT/],
-      [['org', 'connect', '--merchant', t.merchant.id, '--supplier', UNKNOWN], /NOT_FOUND/],
+      [['org', 'update', stranger.id, '--default-supplier', connected.id], /`--default-supplier`.*MERCHANT/],
+      [['org', 'connect', '--merchant', stranger.id, '--supplier', connected.id], /`--merchant` must be the id of a MERCHANT/],
+      [['org', 'connect', '--merchant', t.merchant.id, '--supplier', UNKNOWN], /NOT_FOUND: `--supplier`: organization/],
     ];
     for (const [args, message] of cases) {
       const r = await server.cliResult([...args, '--json']);
