@@ -8,6 +8,7 @@ import { orderDeliveryOrders } from '../fulfilment/delivery-order-queries.ts';
 import type { DeliveryOrderView } from '../fulfilment/delivery-order-view.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { routableSuppliers } from '../organizations/supplier-routing.ts';
+import { sandboxesOf } from '../sandbox/sandbox-suppliers.ts';
 import type { OrderView } from '../orders/order-record.ts';
 import { orderShipments } from '../shipments/shipment-queries.ts';
 import type { LiveSession } from '../users/sessions.ts';
@@ -32,13 +33,14 @@ export async function fulfilmentSections(ctx: Ctx, session: LiveSession, o: Orde
   // A supplier the merchant was disconnected from still names its past delivery orders.
   for (const id of new Set(parts.map((d) => d.supplierId))) if (!names.has(id)) names.set(id, (await findOrganization(db, id))?.name ?? id);
   const mayReroute = ctx.actor?.scopes.has('edit_delivery_orders') ?? false;
+  const simulated = await sandboxesOf(db, [...names.keys()]);
   const numberOf = new Map(parts.map((d) => [d.id, d.number]));
   return html`<h2>Delivery orders</h2>
 ${parts.length === 0
   ? html`<p class="muted">None yet: an order is split between its suppliers when it is opened.</p>`
   : html`<div class="table-wrap"><table><thead><tr><th scope="col">Number</th><th scope="col">Supplier</th><th scope="col">State</th><th scope="col">Status</th><th scope="col">Lines</th><th scope="col">Notes</th></tr></thead>
 <tbody>${parts.map(
-      (d) => html`<tr><td>#${d.number}</td><td>${names.get(d.supplierId)}</td><td>${d.state}</td><td>${d.status} ${d.statusName}</td>
+      (d) => html`<tr><td>#${d.number}</td><td>${names.get(d.supplierId)}${simulated.has(d.supplierId) && html` <span class="muted" title="a simulated fulfiller (ordergraph sandbox)">[sandbox]</span>`}</td><td>${d.state}</td><td>${d.status} ${d.statusName}</td>
 <td>${d.lines.map((l) => `${l.quantity} × ${l.sku ?? l.label ?? '?'}`).join(', ') || '—'}</td>
 <td>${d.reason && `rejected: ${d.reason}${d.reroutedTo ? '; ' : ' '}`}${d.reroutedTo
         ? html`rerouted to #${numberOf.get(d.reroutedTo) ?? d.reroutedTo}`

@@ -11,6 +11,7 @@ import { startServer, type TestServer } from '../support/test-server.ts';
 import { gql } from '../support/graphql.ts';
 import { createClient, createOrganization, getToken, type Organization } from '../support/oauth.ts';
 import { pollUntil } from '../support/poll.ts';
+import { DashboardClient } from '../support/dashboard-http.ts';
 import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createOrder, expectData, FULFILLER_PATH, settledRequest, updateOrdersOk } from '../support/fulfiller.ts';
 import { FULFILLER_SCOPES, MERCHANT_SCOPES } from '../support/scopes.ts';
@@ -143,6 +144,10 @@ describe('sandbox fulfiller', () => {
     await pollUntil(async () => (await read(opened.id)) !== 1, { timeoutMs: 30_000, message: 'the demo sandbox did not accept the order' });
     const seeded = demo.orders.find((o: any) => o.state === 'OPENED');
     assert.equal(await read(seeded.id), 1);
+    // The dashboard marks the simulated supplier.
+    const page = new DashboardClient(server.url);
+    assert.equal((await page.signIn(demo.merchant.user.email, demo.merchant.user.password)).status, 303);
+    assert.match((await page.get(`/dashboard/orders/${opened.id}`)).body, /Demo Print Shop <span[^>]*>\[sandbox\]<\/span>/);
   });
 
   it('takes bad settings with a clear error, and stops with --off', async () => {
