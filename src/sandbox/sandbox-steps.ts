@@ -39,18 +39,22 @@ function firstOk<T>(results: (T | DomainError)[]): T {
   return r;
 }
 
-/** The units of the first parcel of a partial shipment: half the lines, or half the units of a single line. */
-async function firstHalf(tctx: TxCtx, d: DeliveryOrderState) {
+/** What is left to ship of the delivery order's lines, in line order. */
+async function unitsLeft(tctx: TxCtx, d: DeliveryOrderState): Promise<{ id: number; quantity: number }[]> {
   const lines = await tctx.tx
     .selectFrom('order_lines')
     .select(['id', 'quantity', 'fulfilled_quantity'])
     .where('delivery_order_id', '=', d.id)
     .orderBy('id')
     .execute();
-  const left = lines.map((l) => ({ id: l.id, quantity: l.quantity - l.fulfilled_quantity })).filter((l) => l.quantity > 0);
+  return lines.map((l) => ({ id: l.id, quantity: l.quantity - l.fulfilled_quantity })).filter((l) => l.quantity > 0);
+}
+
+/** The first parcel of a partial shipment: half the lines, or half the units of a single line; one unit goes whole. */
+function firstHalf(left: { id: number; quantity: number }[]) {
   if (left.length > 1) return left.slice(0, Math.ceil(left.length / 2));
   if (left.length === 1 && left[0].quantity > 1) return [{ id: left[0].id, quantity: Math.floor(left[0].quantity / 2) }];
-  return undefined; // one unit cannot be split: it all goes in the first parcel
+  return undefined;
 }
 
 /** Runs one step; returns the walk's payload for the next step, or undefined when the walk is over. */
@@ -73,7 +77,10 @@ async function runStep(tctx: TxCtx, d: DeliveryOrderState, walk: WalkPayload, st
       return { ...next, resumeTo: undefined };
     }
     case 'ship': {
-      const items = step.half ? await firstHalf(tctx, d) : undefined;
+      const left = await unitsLeft(tctx, d);
+      // A single unit went whole in the first parcel: there is no second one.
+      if (left.length === 0 && walk.parcels.length > 0) return next;
+      const items = step.half ? firstHalf(left) : undefined;
       const p = step.with;
       const [created] = await createShipments(
         tctx,
@@ -85,8 +92,7 @@ async function runStep(tctx: TxCtx, d: DeliveryOrderState, walk: WalkPayload, st
     }
     case 'track': {
       const shipmentId = walk.parcels[step.parcel];
-      // A partial shipment of a single unit went out as one parcel: the second parcel's events have nothing to track.
-      if (!shipmentId) return undefined;
+      if (!shipmentId) return next; // the second parcel that was not needed
       await addShippingEvent(tctx, shipmentId, { event: step.event, date: isoNow(), message: step.message, city: step.city, country: step.country });
       return next;
     }

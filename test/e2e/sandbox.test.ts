@@ -104,6 +104,9 @@ describe('sandbox fulfiller', () => {
 
     await simulate('--faults', 'qc=1,hold=1,partial=1');
     const faulty = await createOrder({ url: server.url, merchantToken: merchant }, { lines: TWO_UNITS });
+    // One unit cannot be split: it leaves whole, and is still tracked to DELIVERED.
+    const single = await createOrder({ url: server.url, merchantToken: merchant }, { lines: [{ ...TWO_UNITS[0], quantity: 1 }] });
+    assert.equal((await settled(single.id)).deliveryOrders[0].shipments.length, 1);
     const d = (await settled(faulty.id)).deliveryOrders[0];
     const said = (text: string) => d.events.find((e: any) => e.message?.includes(text));
     assert.ok(said('On Hold') && said('QC Query'), JSON.stringify(d.events));
