@@ -8,6 +8,7 @@ import { requireScope } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import type { OrderRecord } from './order-record.ts';
 import { loadLines } from './order-store.ts';
+import { listDeliveryOrderRows } from '../db/sql/list-delivery-orders.ts';
 import { fulfillerMayAccess } from './fulfiller-updates.ts';
 import type { DeliveryOrderRow } from '../fulfilment/delivery-order-store.ts';
 
@@ -48,20 +49,24 @@ export async function listFulfillerOrders(ctx: Ctx, f: FulfillerOrderFilter): Pr
   for (const [field, list] of [['ids', f.ids], ['status', f.status]] as const) {
     if (list && list.length > MAX_FILTER_VALUES) throw badInput(field, `must list at most ${MAX_FILTER_VALUES} values`);
   }
-  const orgs = [...actor.organizationIds];
-  const db = ctx.services.db.kysely;
-  let q = db.selectFrom('delivery_orders').selectAll().where('organization_id', 'in', orgs).where('supplier_id', 'in', orgs);
   // An empty list asks for nothing, not for everything.
   if (f.ids?.length === 0 || f.status?.length === 0) return [];
-  if (f.ids) q = q.where('number', 'in', f.ids);
-  if (f.status) q = q.where('status', 'in', f.status);
+  let updatedSince: string | undefined;
   if (f.updatedSince) {
     const t = Date.parse(f.updatedSince);
     if (Number.isNaN(t)) throw badInput('updated_since', 'must be an ISO 8601 date-time');
-    q = q.where('updated_at', '>=', new Date(t).toISOString());
+    updatedSince = new Date(t).toISOString();
   }
-  if (f.afterId != null) q = q.where('number', '>', f.afterId);
-  return withOrders(db, await q.orderBy('number').limit(limit).execute());
+  const db = ctx.services.db;
+  const rows = await listDeliveryOrderRows(db, {
+    organizationIds: [...actor.organizationIds],
+    ids: f.ids,
+    status: f.status,
+    updatedSince,
+    afterId: f.afterId,
+    limit,
+  });
+  return withOrders(db.kysely, rows);
 }
 
 /** One delivery order with its order, read without a token (a KornitX order push is built by the server itself). */

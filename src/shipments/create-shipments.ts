@@ -10,13 +10,14 @@
  * the order rolls up. PostgreSQL locks the batch's orders (load-order-batch.ts) before reading the lines, so two
  * shipments of a line's last unit queue up and the second finds nothing left; SQLite has one writer.
  */
-import { withTransaction, type Ctx } from '../context.ts';
+import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
 import { requireScope, type Scope } from '../auth/scopes.ts';
 import { badInput, DomainError, notFound } from '../errors/domain-error.ts';
-import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
+import { emitEvents, enabledWebhooks, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory, type FieldChanges, type HistoryEntry } from '../orders/order-history.ts';
 import { orderView, type LineRow } from '../orders/order-record.ts';
 import { loadLines } from '../orders/order-store.ts';
+import { loadShippableLines, type ShippableLine } from '../db/sql/load-shippable-lines.ts';
 import { loadOrderBatch, type Working } from '../db/sql/load-order-batch.ts';
 import { writeOrderBatch } from '../db/sql/write-order-batch.ts';
 import { writeShippedLines } from '../db/sql/write-shipped-lines.ts';
@@ -28,7 +29,8 @@ import { deliveryOrderView } from '../fulfilment/delivery-order-view.ts';
 import type { DeliveryOrderRow } from '../fulfilment/delivery-order-store.ts';
 import { planShipment, shipmentInputRefusal, type FieldNames, type ShipmentRequest } from './shipment-plan.ts';
 import { resolveTargets, type MayAccess, type ShipmentTarget } from './shipment-targets.ts';
-import { insertShipments, type ShipmentRecord } from './shipment-store.ts';
+import type { ShipmentRecord } from './shipment-store.ts';
+import { insertShipments } from '../db/sql/insert-shipments.ts';
 import { shipmentEvent } from './shipment-view.ts';
 
 export const MAX_SHIPMENTS = 1000;
@@ -53,10 +55,37 @@ export interface CreatedShipment {
   deliveryOrder: DeliveryOrderRow;
 }
 
+/** A new shipment: OPENED, its last event NEW (dated at its shipped_at). */
+const NEW_STATE = 'OPENED';
+const NEW_EVENT = 'NEW';
+
+/**
+ * Whole orders (and whole lines) are loaded only when a webhook may want an order's or a delivery order's body; a
+ * shipment's own body is the shipment. Otherwise the lines are read with only what a shipment needs. (PostgreSQL
+ * reads whole orders anyway, with their lock.) On SQLite the transaction holds the only writer, so no webhook
+ * appears before the outbox looks.
+ */
+async function bodiesWanted(tctx: TxCtx, organizationIds: string[]): Promise<boolean> {
+  const webhooks = await enabledWebhooks(tctx, organizationIds);
+  return webhooks.some((w) => w.types.length === 0 || w.types.some((t) => !t.startsWith('shipment/')));
+}
+
+/** The lines of the batch's orders: from the whole orders when they were loaded, else only what a shipment needs. */
+async function linesOfBatch(tctx: TxCtx, working: Map<number, Working>): Promise<Map<string, ShippableLine[]>> {
+  const orders = new Map<string, Working['order']>();
+  for (const w of working.values()) orders.set(w.order.row.id, w.order);
+  if ([...orders.values()].every((o) => o.whole)) return new Map([...orders].map(([id, o]) => [id, o.whole!.lines]));
+  return loadShippableLines(tctx.services.db, tctx.tx, [...orders.keys()]);
+}
+
+function notLoaded(): never {
+  throw new Error('a body was wanted, but the batch did not read whole orders (no webhook wanted them)');
+}
+
 /** Applies one shipment to the batch's working copies; returns its history entry and events, or the refusal. */
 function applyOne(
   w: Working,
-  lines: Map<string, LineRow[]>,
+  lines: Map<string, ShippableLine[]>,
   input: CreateShipmentInput,
   names: FieldNames,
   all: Map<number, Working>,
@@ -113,8 +142,8 @@ function applyOne(
       reference: input.reference ?? null,
       weight: input.weight ?? null,
       shipped_at: shippedAt,
-      state: 'OPENED',
-      last_event: 'NEW',
+      state: NEW_STATE,
+      last_event: NEW_EVENT,
       last_event_at: shippedAt,
       client_id: ctx.actor?.clientId ?? null,
       created_at: now,
@@ -125,11 +154,13 @@ function applyOne(
   };
   changes.shipment = { from: null, to: created.row.id };
 
-  const whole = order.whole!;
-  const orderNow = { row: { ...whole.row, ...orderRow, updated_at: now }, lines: next };
-  const doNow = { row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: next.filter((l) => l.delivery_order_id === row.id) };
-  const doBody = () => deliveryOrderView(doNow);
-  const orderBody = () => orderView(orderNow);
+  // A body is built only for a subscribed webhook, which made the batch read whole orders and lines (`bodiesWanted`).
+  const whole = order.whole;
+  const wholeLines = next as LineRow[];
+  const doBody = whole
+    ? () => deliveryOrderView({ row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: wholeLines.filter((l) => l.delivery_order_id === row.id) })
+    : notLoaded;
+  const orderBody = whole ? () => orderView({ row: { ...whole.row, ...orderRow, updated_at: now }, lines: wholeLines }) : notLoaded;
   const events: OutboxEvent[] = [shipmentEvent('shipment/created', created)];
   for (const type of moved?.events ?? ['delivery-order/updated' as const]) events.push({ type, organizationId: row.organization_id, orderId: row.order_id, body: doBody });
   for (const type of rolled.events) events.push({ type, organizationId: orderRow.organization_id, orderId: orderRow.id, body: orderBody });
@@ -163,11 +194,10 @@ export async function createShipments(
     );
     const wanted = [...new Set(numbers.filter((n): n is number => typeof n === 'number'))];
     const working = await loadOrderBatch(tctx.services.db, tctx.tx, wanted, {
-      wantWhole: async () => true,
+      wantWhole: (orgs) => bodiesWanted(tctx, orgs),
       loadLines: (ids) => loadLines(tctx.tx, ids),
     });
-    const lines = new Map<string, LineRow[]>();
-    for (const w of working.values()) lines.set(w.order.row.id, w.order.whole!.lines);
+    const lines = await linesOfBatch(tctx, working);
     const now = isoNow();
     const history: HistoryEntry[] = [];
     const events: OutboxEvent[] = [];
@@ -188,9 +218,15 @@ export async function createShipments(
     });
     if (created.length === 0) return results;
     const changed = [...working.values()].filter((w) => w.changed);
-    const shippedLines = new Map<number, LineRow>();
+    const shippedLines = new Map<number, ShippableLine>();
     for (const s of created) for (const it of s.items) shippedLines.set(it.line_id, lines.get(s.row.order_id)!.find((l) => l.id === it.line_id)!);
-    await insertShipments(tctx.tx, created);
+    await insertShipments(
+      tctx.services.db,
+      tctx.tx,
+      created.map((s) => s.row),
+      created.flatMap((s) => s.items.map((i) => ({ shipment_id: s.row.id, line_id: i.line_id, quantity: i.quantity }))),
+      { state: NEW_STATE, lastEvent: NEW_EVENT, clientId: tctx.actor?.clientId ?? null, now },
+    );
     await writeShippedLines(tctx.services.db, tctx.tx, [...shippedLines.values()]);
     await writeOrderBatch(tctx.services.db, tctx.tx, 'delivery_orders', changed, now);
     await writeOrderBatch(tctx.services.db, tctx.tx, 'orders', [...new Set(changed.map((w) => w.order))], now);

@@ -3,23 +3,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DomainError } from '../errors/domain-error.ts';
 import { lineStatusWith } from '../fulfilment/roll-up.ts';
-import { isHttpUrl, planShipment, shipmentInputRefusal, type FieldNames, type ItemRequest, type PlanDeliveryOrder, type PlanLine } from './shipment-plan.ts';
+import { fulfillerNames } from './field-names.ts';
+import { isHttpUrl, planShipment, shipmentInputRefusal, type ItemRequest, type PlanDeliveryOrder, type PlanLine } from './shipment-plan.ts';
 
-const NAMES: FieldNames = {
-  at: 'shipments[2]',
-  target: 'order_id',
-  targetRef: 'order_external_ref',
-  items: 'items',
-  itemId: 'id',
-  itemRef: 'external_ref',
-  carrier: 'shipping_carrier',
-  method: 'shipping_method',
-  trackingNumber: 'tracking_number',
-  trackingUrl: 'tracking_url',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'shipped_at',
-};
+const NAMES = fulfillerNames(2);
 const DO: PlanDeliveryOrder = { id: 'do-1', number: 7, state: 'OPENED', status: 4 };
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 

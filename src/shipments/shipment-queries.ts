@@ -10,6 +10,7 @@ import { loadLines, merchantMayAccess } from '../orders/order-store.ts';
 import { deliveryOrderView, type DeliveryOrderView } from '../fulfilment/delivery-order-view.ts';
 import { readShipments } from './shipment-store.ts';
 import { shipmentView, type ShipmentView } from './shipment-view.ts';
+import { shipmentsOf } from './shipment-loader.ts';
 
 /** `shipment(shipmentId)`. */
 export async function getShipment(ctx: Ctx, id: string): Promise<ShipmentView> {
@@ -19,16 +20,16 @@ export async function getShipment(ctx: Ctx, id: string): Promise<ShipmentView> {
   return shipmentView(found);
 }
 
-/** `Order.shipments` of an order the caller was already allowed to read. */
+/** `Order.shipments` of an order the caller was already allowed to read (batched with its siblings'). */
 export async function orderShipments(ctx: Ctx, orderId: string): Promise<ShipmentView[]> {
   requireScope(ctx, 'view_shipments');
-  return (await readShipments(ctx.services.db.kysely, { orderIds: [orderId] })).map(shipmentView);
+  return (await shipmentsOf(ctx, 'order', orderId)).map(shipmentView);
 }
 
 /** `DeliveryOrder.shipments` of a delivery order the caller was already allowed to read. */
 export async function deliveryOrderShipments(ctx: Ctx, number: number): Promise<ShipmentView[]> {
   requireScope(ctx, 'view_shipments');
-  return (await readShipments(ctx.services.db.kysely, { deliveryOrderNumbers: [number] })).map(shipmentView);
+  return (await shipmentsOf(ctx, 'deliveryOrder', number)).map(shipmentView);
 }
 
 /** `Shipment.deliveryOrder`: readable by whoever may read the shipment (same merchant organization). */

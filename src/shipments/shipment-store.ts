@@ -1,8 +1,10 @@
-/** Reads and writes of shipments, their items and carrier events, inside the caller's transaction or not. */
+/**
+ * Reads of shipments, their items and carrier events, and the row lock of a carrier event, inside the caller's
+ * transaction or not (new shipments are inserted by db/sql/insert-shipments.ts).
+ */
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { ShipmentEventTable, ShipmentTable } from '../db/tables.ts';
-import { BULK_ROWS } from '../db/prebuilt-statements.ts';
 
 export type ShipmentRow = Selectable<ShipmentTable>;
 export type ShipmentEventRow = Selectable<ShipmentEventTable>;
@@ -18,17 +20,6 @@ export interface ShipmentRecord {
   row: ShipmentRow;
   items: ShipmentItem[];
   events: ShipmentEventRow[];
-}
-
-export async function insertShipments(db: Executor, records: readonly ShipmentRecord[]): Promise<void> {
-  for (let from = 0; from < records.length; from += BULK_ROWS) {
-    const chunk = records.slice(from, from + BULK_ROWS);
-    await db.insertInto('shipments').values(chunk.map((r) => r.row)).execute();
-  }
-  const items = records.flatMap((r) => r.items.map((i) => ({ shipment_id: r.row.id, line_id: i.line_id, quantity: i.quantity })));
-  for (let from = 0; from < items.length; from += BULK_ROWS) {
-    await db.insertInto('shipment_items').values(items.slice(from, from + BULK_ROWS)).execute();
-  }
 }
 
 export type ShipmentsOf = { ids: readonly string[] } | { orderIds: readonly string[] } | { deliveryOrderNumbers: readonly number[] };

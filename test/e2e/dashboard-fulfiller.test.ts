@@ -26,6 +26,9 @@ async function reloadUntil(page: Page, found: () => Promise<boolean>, message: s
   }, { timeoutMs: 15_000, intervalMs: 200, message });
 }
 
+// The demo supplier stays still: these tests move its orders themselves (#20 makes it a sandbox by default).
+const STILL_DEMO = { ORDERGRAPH_SANDBOX: 'false' };
+
 describe('dashboard: fulfiller and merchant in a browser', () => {
   let server: TestServer;
   let browser: Browser;
@@ -36,7 +39,7 @@ describe('dashboard: fulfiller and merchant in a browser', () => {
   let otherSupplier: { id: string; name: string };
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([startServer({ env: STILL_DEMO }), launchBrowser()]);
     demo = await server.cli(['demo', '--json']);
     otherSupplier = await createOrganization(server, { kind: 'SUPPLIER', name: 'Second Print Shop' });
     await server.cli(['org', 'connect', '--merchant', demo.merchant.org_id, '--supplier', otherSupplier.id, '--json']);
@@ -67,9 +70,16 @@ describe('dashboard: fulfiller and merchant in a browser', () => {
     assert.equal(await boxes.count(), 4);
     await screenshot(page, 'queue');
     assert.deepEqual(await accessibilityProblems(page), []);
-    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    // By keyboard only: Space ticks a box, Tab moves on, Enter presses the button.
+    await boxes.nth(0).focus();
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Space');
+      await page.keyboard.press('Tab'); // to the order's link
+      await page.keyboard.press('Tab'); // to the next row's box
+    }
     await page.getByLabel('Move the selected orders to').selectOption('4');
-    await page.getByRole('button', { name: 'Move selected' }).click();
+    await page.getByRole('button', { name: 'Move selected' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Moved 3 of 3 orders to 4 In Production' }).waitFor();
     assert.equal(await page.getByText('now 4 In Production').count(), 3);
     await screenshot(page, 'queue-moved');

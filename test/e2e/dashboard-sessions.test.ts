@@ -11,6 +11,9 @@ import { createOrganization } from '../support/oauth.ts';
 import { DashboardClient, type DemoLogins as Demo } from '../support/dashboard-http.ts';
 
 
+// The demo supplier stays still: these tests move its orders themselves (#20 makes it a sandbox by default).
+const STILL_DEMO = { ORDERGRAPH_SANDBOX: 'false' };
+
 describe('dashboard: sessions, CSRF and access', () => {
   let server: TestServer;
   let demo: Demo;
@@ -26,7 +29,7 @@ describe('dashboard: sessions, CSRF and access', () => {
   }
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ env: STILL_DEMO });
     demo = await server.cli(['demo', '--json']);
     draftId = demo.orders.find((o) => o.state === 'DRAFT')!.id;
     admin = new DashboardClient(server.url);

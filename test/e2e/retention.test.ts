@@ -74,7 +74,14 @@ describe('retention', () => {
     });
     assert.equal(revoked.status, 200);
     // created, updated, opened, request/accepted reach the good receiver; the failing one is tried once.
-    await good.waitFor((r) => r.filter((w) => w.body?.body?.id === order.id || w.body?.body?.orderId === order.id).length >= 4);
+    await good
+      .waitFor((r) => r.filter((w) => w.body?.body?.id === order.id || w.body?.body?.orderId === order.id).length >= 4)
+      .catch(async (e) => {
+        // Once seen on a loaded CI machine: say where the missing deliveries were (queued, retrying, failed).
+        const jobs = await db.query(`SELECT id, state, attempts, run_at, queue_key FROM jobs WHERE kind = 'webhook.deliver'`);
+        const attempts = await db.query('SELECT job_id, attempt, status_code, duration_ms, error FROM webhook_deliveries');
+        throw new Error(`${e.message}\njobs: ${JSON.stringify(jobs)}\nattempts: ${JSON.stringify(attempts)}`);
+      });
     await failing.waitFor((r) => r.some((w) => w.body?.body?.id === order.id));
     return { order, requestId: open.id };
   }

@@ -15,6 +15,7 @@ import {
   expectData,
   FULFILLER_PATH,
   fulfillerOrder,
+  fulfillerOrders,
   merchantOrder,
   updateOrdersOk,
   type FulfillerWorld,
@@ -153,6 +154,21 @@ describe('shipments', () => {
       const m = await merchantOrder(w.url, w.merchantToken, order.id, 'state lines { fulfilledQuantity status }');
       assert.deepEqual([m.state, m.lines[0].fulfilledQuantity, m.lines[0].status], ['COMPLETED', 1, 'FULFILLED']);
     }
+
+    // Several orders in one response (their shipments read together, shipment-loader.ts): each gets its own.
+    const listed = expectData(await fulfillerOrders(w.url, w.supplierToken, { ids: orders.map((o) => o.number) }, 'id shipments { order_id }')).core.orders;
+    assert.deepEqual(
+      listed.map((o: any) => [o.id, o.shipments.map((s: any) => s.order_id)]).sort(),
+      orders.map((o) => [o.number, [o.number]]).sort(),
+    );
+    const aliased = expectData(
+      await gql(w.url, merchant, `{ ${orders.map((o, i) => `o${i}: order(id: "${o.id}") { shipments { orderId } deliveryOrders { shipments { deliveryOrder { number } } } }`).join(' ')} }`),
+    );
+    orders.forEach((o, i) => {
+      const got = aliased[`o${i}`];
+      assert.deepEqual(got.shipments.map((s: any) => s.orderId), [o.id]);
+      assert.deepEqual(got.deliveryOrders[0].shipments.map((s: any) => s.deliveryOrder.number), [o.number]);
+    });
   });
 
   it('creates a shipment, follows the carrier to DELIVERED, refuses bad input, and hides it from another tenant', async () => {

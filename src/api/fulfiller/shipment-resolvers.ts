@@ -1,27 +1,12 @@
 /** Fulfiller API shipments (KornitX Order Item Shipments names): `createShipments` and `Order.shipments`. */
 import type { CoreMutationResolvers, OrderResolvers, Shipment, ShipmentInput } from './schema-types.ts';
 import { createShipments, type CreateShipmentInput, type ShipmentDialect } from '../../shipments/create-shipments.ts';
-import { readShipments, type ShipmentRecord } from '../../shipments/shipment-store.ts';
+import type { ShipmentRecord } from '../../shipments/shipment-store.ts';
+import { shipmentsOf } from '../../shipments/shipment-loader.ts';
 import { fulfillerMayAccess } from '../../orders/fulfiller-updates.ts';
-import type { FieldNames } from '../../shipments/shipment-plan.ts';
+import { fulfillerNames } from '../../shipments/field-names.ts';
 
-const names = (i: number): FieldNames => ({
-  at: `shipments[${i}]`,
-  target: 'order_id',
-  targetRef: 'order_external_ref',
-  items: 'items',
-  itemId: 'id',
-  itemRef: 'external_ref',
-  carrier: 'shipping_carrier',
-  method: 'shipping_method',
-  trackingNumber: 'tracking_number',
-  trackingUrl: 'tracking_url',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'shipped_at',
-});
-
-const FULFILLER: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names, list: 'shipments' };
+const FULFILLER: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names: fulfillerNames, list: 'shipments' };
 
 export function fulfillerShipment({ row, items }: ShipmentRecord): Shipment {
   return {
@@ -65,4 +50,4 @@ export const createShipmentsResolver: CoreMutationResolvers['createShipments'] =
 
 /** The parent order was checked already (a fulfiller reads only orders it may access). */
 export const orderShipmentsResolver: OrderResolvers['shipments'] = async (order, _, { ctx }) =>
-  (await readShipments(ctx.services.db.kysely, { deliveryOrderNumbers: [order.id] })).map(fulfillerShipment);
+  (await shipmentsOf(ctx, 'deliveryOrder', order.id)).map(fulfillerShipment);

@@ -5,25 +5,9 @@ import { addShippingEvent } from '../../shipments/add-shipping-event.ts';
 import { deliveryOrderShipments, getShipment, orderShipments, shipmentDeliveryOrder } from '../../shipments/shipment-queries.ts';
 import { shipmentView } from '../../shipments/shipment-view.ts';
 import { merchantMayAccess } from '../../orders/order-store.ts';
-import type { FieldNames } from '../../shipments/shipment-plan.ts';
+import { MERCHANT_NAMES } from '../../shipments/field-names.ts';
 
-const NAMES: FieldNames = {
-  at: 'input',
-  target: 'deliveryOrderId',
-  targetRef: 'deliveryOrderId',
-  items: 'details',
-  itemId: 'sku',
-  itemRef: 'sku',
-  carrier: 'carrierName',
-  method: 'shippingMethodName',
-  trackingNumber: 'tracking',
-  trackingUrl: 'trackingUrl',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'issuedAt',
-};
-
-const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => NAMES, list: 'input' };
+const MERCHANT: ShipmentDialect = { scope: 'create_shipments', may: merchantMayAccess, names: () => MERCHANT_NAMES, list: 'input' };
 
 export const shipmentQueries: Resolvers['Query'] = {
   shipment: (_, { shipmentId }, { ctx }) => getShipment(ctx, shipmentId),
