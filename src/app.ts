@@ -16,6 +16,7 @@ import { meRoute } from './auth/me-route.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { mountMetrics } from './metrics/http-metrics.ts';
 import { graphiqlRoutes } from './http/graphiql-routes.ts';
+import { graphiqlTokenRoute } from './http/graphiql-token.ts';
 import { mountGraphQL } from './http/graphql-endpoint.ts';
 import { ordersResolvers } from './api/orders/resolvers.ts';
 import { fulfillerResolvers } from './api/fulfiller/resolvers.ts';
@@ -130,6 +131,8 @@ export async function buildServer(config: Config, services: Services, tokens: To
   // GraphiQL reads the schema by introspection: one switch for both.
   if (config.introspection) {
     await server.register(graphiqlRoutes, { endpoints: dialects });
+    const policy = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
+    await server.register(graphiqlTokenRoute, { services, tokens, policy, issuer: config.issuer });
   }
   for (const d of dialects) {
     await mountGraphQL(server, {

@@ -10,6 +10,7 @@ import type { Db } from '../db/database.ts';
 import type { Actor } from '../context.ts';
 import { extendSignedUntil, loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
 import { isoNow } from '../clock.ts';
+import { Revocations } from './revocations.ts';
 import type { BaseLogger } from 'pino';
 
 export const AUDIENCE = 'ordergraph';
@@ -47,10 +48,7 @@ interface Cached {
 export class TokenService {
   private keys: SigningKey[] = [];
   private readonly cache = new Map<string, Cached>();
-  private readonly revokedJtis = new Map<string, number>(); // jti → exp (s)
-  private readonly revokedClients = new Set<string>();
-  private lastRevocationSeen = '';
-  private lastClientRevocationSeen = '';
+  private readonly revocations: Revocations;
   private timer: NodeJS.Timeout | undefined;
   private lastKeyReload = 0;
   private readonly extending = new Map<string, Promise<void>>();
@@ -66,14 +64,16 @@ export class TokenService {
     private readonly db: Db,
     private readonly ttlSeconds: number,
     private readonly log?: BaseLogger,
-  ) {}
+  ) {
+    this.revocations = new Revocations(db.kysely);
+  }
 
   async start(): Promise<void> {
     this.keys = await loadSigningKeys(this.db.kysely);
-    await this.pollRevocations();
+    await this.revocations.poll();
     this.timer = setInterval(() => {
       // A failed poll is retried on the next tick; meanwhile revocations made elsewhere are not seen here.
-      Promise.all([this.pollRevocations(), this.pollSigningKeys()]).then(
+      Promise.all([this.revocations.poll(), this.pollSigningKeys()]).then(
         () => {
           if (this.pollFailing) this.log?.warn('token service: database polls work again');
           this.pollFailing = false;
@@ -95,9 +95,18 @@ export class TokenService {
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
-  async issue(input: { clientId: string; organizationId: string; organizationIds: string[]; scopes: string[]; issuer: string }): Promise<{ token: string; expiresIn: number }> {
+  /** `ttlSeconds` shortens a token's life below the configured one (GraphiQL's tokens for a dashboard session). */
+  async issue(input: {
+    clientId: string;
+    organizationId: string;
+    organizationIds: string[];
+    scopes: string[];
+    issuer: string;
+    ttlSeconds?: number;
+  }): Promise<{ token: string; expiresIn: number }> {
     const key = this.keys[0];
-    const { iat, exp } = tokenLifetime(Date.now(), this.ttlSeconds);
+    const ttl = Math.min(input.ttlSeconds ?? this.ttlSeconds, this.ttlSeconds);
+    const { iat, exp } = tokenLifetime(Date.now(), ttl);
     if (key.signedUntil < exp * 1000) await this.extendKeyUse(key);
     const token = signEs256(
       { alg: SIGNING_ALG, typ: 'at+jwt', kid: key.kid },
@@ -115,7 +124,7 @@ export class TokenService {
       },
       key.signingKey,
     );
-    return { token, expiresIn: this.ttlSeconds };
+    return { token, expiresIn: ttl };
   }
 
   /**
@@ -169,7 +178,7 @@ export class TokenService {
   }
 
   private live(claims: AccessClaims): boolean {
-    return !this.revokedJtis.has(claims.jti) && !this.revokedClients.has(claims.client_id);
+    return !this.revocations.has(claims);
   }
 
   private async verifySignature(token: string): Promise<AccessClaims | undefined> {
@@ -215,7 +224,7 @@ export class TokenService {
       .values({ jti: claims.jti, expires_at: new Date(claims.exp * 1000).toISOString(), revoked_at: now })
       .onConflict((oc) => oc.column('jti').doNothing())
       .execute();
-    this.revokedJtis.set(claims.jti, claims.exp);
+    this.revocations.addToken(claims.jti, claims.exp);
     this.cache.delete(token);
   }
 
@@ -239,30 +248,5 @@ export class TokenService {
     if (live.length > 0 && live.map((r) => r.kid).join(' ') !== current) {
       this.keys = await loadSigningKeys(this.db.kysely);
     }
-  }
-
-  private async pollRevocations(): Promise<void> {
-    const db = this.db.kysely;
-    const tokens = await db
-      .selectFrom('revoked_tokens')
-      .select(['jti', 'expires_at', 'revoked_at'])
-      .where('revoked_at', '>=', this.lastRevocationSeen)
-      .execute();
-    for (const t of tokens) {
-      this.revokedJtis.set(t.jti, Date.parse(t.expires_at) / 1000);
-      if (t.revoked_at > this.lastRevocationSeen) this.lastRevocationSeen = t.revoked_at;
-    }
-    const clients = await db
-      .selectFrom('clients')
-      .select(['id', 'revoked_at'])
-      .where('revoked_at', 'is not', null)
-      .where('revoked_at', '>=', this.lastClientRevocationSeen)
-      .execute();
-    for (const c of clients) {
-      this.revokedClients.add(c.id);
-      if (c.revoked_at! > this.lastClientRevocationSeen) this.lastClientRevocationSeen = c.revoked_at!;
-    }
-    const now = Date.now() / 1000;
-    for (const [jti, exp] of this.revokedJtis) if (exp < now) this.revokedJtis.delete(jti);
   }
 }

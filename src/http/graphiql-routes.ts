@@ -1,13 +1,15 @@
 /**
  * GraphiQL for each GraphQL dialect (`/graphiql`, `/fulfiller/graphiql`), working without network access: the page,
  * its script and styles, and the UMD builds of React, ReactDOM and GraphiQL are all served by this server, the
- * libraries from their npm packages. Mounted only when introspection is on (GraphiQL reads the schema by it).
+ * libraries from their npm packages. Mounted only when introspection is on (GraphiQL reads the schema by it). A
+ * person signed in to the dashboard finds a token of their own in the page's token field (graphiql-token.ts).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { GRAPHIQL_TOKEN_PATH } from './graphiql-token.ts';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,6 +39,7 @@ export function graphiqlPage(endpoint: string, title: string): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="robots" content="noindex">
+  <link rel="icon" href="data:,">
   <title>${escapeHtml(title)} — GraphiQL</title>
   <link rel="stylesheet" href="${a('graphiql.min.css')}">
   <link rel="stylesheet" href="${a('page.css')}">
@@ -46,9 +49,10 @@ export function graphiqlPage(endpoint: string, title: string): string {
     <label for="token">Access token</label>
     <input id="token" name="token" autocomplete="off" spellcheck="false" placeholder="paste an access token: sent as Authorization: Bearer …">
     <button type="submit">Use token</button>
-    <small>Get one with <code>curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials ${escapeHtml('<server>')}/oauth/token</code></small>
+    <small>Get one with <code>curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials ${escapeHtml('<server>')}/oauth/token</code>, or sign in to the <a href="/dashboard">dashboard</a> and reload</small>
   </form>
-  <div id="graphiql" data-endpoint="${escapeHtml(endpoint)}">Loading GraphiQL…</div>
+  <p id="token-note" role="status"></p>
+  <div id="graphiql" data-endpoint="${escapeHtml(endpoint)}" data-session-token="${GRAPHIQL_TOKEN_PATH}">Loading GraphiQL…</div>
   <script src="${a('react.production.min.js')}"></script>
   <script src="${a('react-dom.production.min.js')}"></script>
   <script src="${a('graphiql.min.js')}"></script>

@@ -17,6 +17,7 @@ import { aliasLimitRule } from './graphql-alias-limit.ts';
 import { costLimitRule } from './graphql-cost-limit.ts';
 import { operationLabel } from '../metrics/http-metrics.ts';
 import { changeTargets } from './change-log.ts';
+import { USER_ACTOR_PREFIX } from '../users/user-actor.ts';
 
 /**
  * Nesting limit. The schemas themselves nest at most 6 deep; only introspection recurses (`__Type.fields.type...`),
@@ -107,7 +108,13 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         if (request.changeTargets === undefined) return;
         const codes = execution.errors?.map((e) => (e.extensions?.code as string | undefined) ?? 'ERROR');
         request.log.info(
-          { clientId: request.actor?.clientId, operation: request.graphqlOperation, targets: request.changeTargets, ...(codes?.length ? { errors: codes } : {}) },
+          {
+            // A person's token (GraphiQL's) names them by email: personal data stays out of logs (history has it).
+            clientId: request.actor?.clientId.startsWith(USER_ACTOR_PREFIX) ? USER_ACTOR_PREFIX.slice(0, -1) : request.actor?.clientId,
+            operation: request.graphqlOperation,
+            targets: request.changeTargets,
+            ...(codes?.length ? { errors: codes } : {}),
+          },
           'change',
         );
       });

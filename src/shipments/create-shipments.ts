@@ -17,6 +17,7 @@ import { emitEvents, enabledWebhooks, type OutboxEvent } from '../webhooks/outbo
 import { recordHistory, type FieldChanges, type HistoryEntry } from '../orders/order-history.ts';
 import { orderView, type LineRow } from '../orders/order-record.ts';
 import { loadLines } from '../orders/order-store.ts';
+import { loadShippableLines, type ShippableLine } from '../db/sql/load-shippable-lines.ts';
 import { loadOrderBatch, type Working } from '../db/sql/load-order-batch.ts';
 import { writeOrderBatch } from '../db/sql/write-order-batch.ts';
 import { writeShippedLines } from '../db/sql/write-shipped-lines.ts';
@@ -59,31 +60,32 @@ const NEW_STATE = 'OPENED';
 const NEW_EVENT = 'NEW';
 
 /**
- * Whole orders are loaded (on SQLite; PostgreSQL reads them whole with their lock) only when a webhook may want an
- * `order/*` body: the lines, which every shipment needs, make the delivery orders' bodies, and a shipment's body is
- * the shipment. On SQLite the transaction holds the only writer, so no webhook appears before the outbox looks.
+ * Whole orders (and whole lines) are loaded only when a webhook may want an order's or a delivery order's body; a
+ * shipment's own body is the shipment. Otherwise the lines are read with only what a shipment needs. (PostgreSQL
+ * reads whole orders anyway, with their lock.) On SQLite the transaction holds the only writer, so no webhook
+ * appears before the outbox looks.
  */
 async function bodiesWanted(tctx: TxCtx, organizationIds: string[]): Promise<boolean> {
   const webhooks = await enabledWebhooks(tctx, organizationIds);
-  return webhooks.some((w) => w.types.length === 0 || w.types.some((t) => t.startsWith('order/')));
+  return webhooks.some((w) => w.types.length === 0 || w.types.some((t) => !t.startsWith('shipment/')));
 }
 
-/** The lines of the batch's orders: from the whole orders when they were loaded, else read on their own. */
-async function linesOfBatch(tctx: TxCtx, working: Map<number, Working>): Promise<Map<string, LineRow[]>> {
+/** The lines of the batch's orders: from the whole orders when they were loaded, else only what a shipment needs. */
+async function linesOfBatch(tctx: TxCtx, working: Map<number, Working>): Promise<Map<string, ShippableLine[]>> {
   const orders = new Map<string, Working['order']>();
   for (const w of working.values()) orders.set(w.order.row.id, w.order);
   if ([...orders.values()].every((o) => o.whole)) return new Map([...orders].map(([id, o]) => [id, o.whole!.lines]));
-  return loadLines(tctx.tx, [...orders.keys()]);
+  return loadShippableLines(tctx.services.db, tctx.tx, [...orders.keys()]);
 }
 
 function notLoaded(): never {
-  throw new Error('an order body was wanted, but the batch did not load whole orders (no webhook wanted them)');
+  throw new Error('a body was wanted, but the batch did not read whole orders (no webhook wanted them)');
 }
 
 /** Applies one shipment to the batch's working copies; returns its history entry and events, or the refusal. */
 function applyOne(
   w: Working,
-  lines: Map<string, LineRow[]>,
+  lines: Map<string, ShippableLine[]>,
   input: CreateShipmentInput,
   names: FieldNames,
   all: Map<number, Working>,
@@ -152,10 +154,13 @@ function applyOne(
   };
   changes.shipment = { from: null, to: created.row.id };
 
-  // A body is built only for a subscribed webhook; one of `order/*` made the batch load whole orders (`bodiesWanted`).
+  // A body is built only for a subscribed webhook, which made the batch read whole orders and lines (`bodiesWanted`).
   const whole = order.whole;
-  const doBody = () => deliveryOrderView({ row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: next.filter((l) => l.delivery_order_id === row.id) });
-  const orderBody = whole ? () => orderView({ row: { ...whole.row, ...orderRow, updated_at: now }, lines: next }) : notLoaded;
+  const wholeLines = next as LineRow[];
+  const doBody = whole
+    ? () => deliveryOrderView({ row: { ...(row as DeliveryOrderRow), updated_at: now }, lines: wholeLines.filter((l) => l.delivery_order_id === row.id) })
+    : notLoaded;
+  const orderBody = whole ? () => orderView({ row: { ...whole.row, ...orderRow, updated_at: now }, lines: wholeLines }) : notLoaded;
   const events: OutboxEvent[] = [shipmentEvent('shipment/created', created)];
   for (const type of moved?.events ?? ['delivery-order/updated' as const]) events.push({ type, organizationId: row.organization_id, orderId: row.order_id, body: doBody });
   for (const type of rolled.events) events.push({ type, organizationId: orderRow.organization_id, orderId: orderRow.id, body: orderBody });
@@ -213,7 +218,7 @@ export async function createShipments(
     });
     if (created.length === 0) return results;
     const changed = [...working.values()].filter((w) => w.changed);
-    const shippedLines = new Map<number, LineRow>();
+    const shippedLines = new Map<number, ShippableLine>();
     for (const s of created) for (const it of s.items) shippedLines.set(it.line_id, lines.get(s.row.order_id)!.find((l) => l.id === it.line_id)!);
     await insertShipments(
       tctx.services.db,

@@ -14,6 +14,7 @@ import { deliveryJob } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
 import { newRowId } from '../db/row-ids.ts';
 import { isoNow } from '../clock.ts';
+import { TOTAL_COUNT_CAP } from '../db/sql/list-orders.ts';
 
 export interface WebhookDeliveryView {
   id: string;
@@ -82,19 +83,20 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
     .execute();
 }
 
+/**
+ * One page of a webhook's attempts, newest first, through (webhook_id, created_at, id) (migration 029), and
+ * `totalCount` only when selected, capped as the orders list's is (db/sql/list-orders.ts): an exact count read
+ * every attempt of a busy webhook's week on each request.
+ */
 export async function listDeliveries(
   ctx: Ctx,
   args: { webhookId: string; first?: number | null; after?: string | null },
+  opts: { countTotal: boolean } = { countTotal: false },
 ): Promise<Connection<WebhookDeliveryView>> {
   const actor = requireScope(ctx, 'edit_integrations');
   const first = pageSize(args.first);
   const db = ctx.services.db.kysely;
   const webhook = await loadWebhook(db, actor, args.webhookId);
-  const total = await db
-    .selectFrom('webhook_deliveries')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('webhook_id', '=', webhook.id)
-    .executeTakeFirstOrThrow();
   let page = db
     .selectFrom('webhook_deliveries as d')
     .leftJoin('outbox_events as e', 'e.id', 'd.event_id')
@@ -106,12 +108,14 @@ export async function listDeliveries(
     .limit(first + 1);
   if (args.after) {
     const [createdAt, id] = decodeCursor(args.after, 2);
-    page = page.where((eb) =>
-      eb.or([eb('d.created_at', '<', createdAt), eb.and([eb('d.created_at', '=', createdAt), eb('d.id', '<', id)])]),
-    );
+    page = page.where((eb) => eb(eb.refTuple('d.created_at', 'd.id'), '<', eb.tuple(createdAt, id)));
   }
-  const rows = await page.execute();
-  return toConnection(rows, { first, after: args.after, totalCount: Number(total.n) }, (r) => [r.created_at, r.id], deliveryView);
+  const capped = db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhook.id).limit(TOTAL_COUNT_CAP).as('capped');
+  const [rows, total] = await Promise.all([
+    page.execute(),
+    opts.countTotal ? db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined,
+  ]);
+  return toConnection(rows, { first, after: args.after, totalCount: Number(total?.n ?? 0) }, (r) => [r.created_at, r.id], deliveryView);
 }
 
 /**

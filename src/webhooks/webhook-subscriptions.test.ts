@@ -6,6 +6,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { emitEvents } from './outbox.ts';
 import { recordAttempt, listDeliveries, retryDelivery } from './webhook-deliveries.ts';
+import { TOTAL_COUNT_CAP } from '../db/sql/list-orders.ts';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook, PREVIOUS_SECRET_TTL_MS } from './webhook-subscriptions.ts';
 
 const SCOPES = ['edit_integrations'];
@@ -121,7 +122,7 @@ describe('webhook subscriptions', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     await db.kysely.updateTable('jobs').set({ state: 'done' }).where('id', '=', job.id).execute();
-    const page = await listDeliveries(ctx, { webhookId: w.id, first: 2 });
+    const page = await listDeliveries(ctx, { webhookId: w.id, first: 2 }, { countTotal: true });
     assert.equal(page.totalCount, 3);
     assert.deepEqual(page.edges.map((e) => [e.node.attempt, e.node.statusCode, e.node.success, e.node.eventType]), [[3, 200, true, 'order/updated'], [2, 502, false, 'order/updated']]);
     const rest = await listDeliveries(ctx, { webhookId: w.id, first: 2, after: page.pageInfo.endCursor });
@@ -133,6 +134,23 @@ describe('webhook subscriptions', () => {
     assert.equal(again.length, 1);
     assert.deepEqual(JSON.parse(again[0].payload), { webhookId: w.id, eventId });
     assert.equal(await code(retryDelivery(ctxOf('org-h'), rest.edges[0].node.id)), 'NOT_FOUND');
+  });
+
+  it('counts a long delivery log up to the cap, and only when asked', async () => {
+    const ctx = ctxOf('org-cap');
+    const w = await createWebhook(ctx, { endpoint: 'https://example.com/cap' });
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    const rows = Array.from({ length: TOTAL_COUNT_CAP + 5 }, (_, i) => ({
+      id: `cap-${String(i).padStart(5, '0')}`, webhook_id: w.id, organization_id: 'org-cap', event_id: i, job_id: i, attempt: 1,
+      status_code: 200, duration_ms: 1, error: null, success: 1, created_at: at(Math.floor(i / 2)), // pairs share a time: id breaks ties
+    }));
+    for (let i = 0; i < rows.length; i += 200) await db.kysely.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).execute();
+    const first = await listDeliveries(ctx, { webhookId: w.id, first: 3 }, { countTotal: true });
+    assert.equal(first.totalCount, TOTAL_COUNT_CAP);
+    assert.deepEqual(first.edges.map((e) => e.node.id), ['cap-01004', 'cap-01003', 'cap-01002']);
+    const next = await listDeliveries(ctx, { webhookId: w.id, first: 3, after: first.pageInfo.endCursor });
+    assert.deepEqual(next.edges.map((e) => e.node.id), ['cap-01001', 'cap-01000', 'cap-00999']);
+    assert.equal(next.totalCount, 0, 'not counted unless selected');
   });
 
   it('deletes a webhook with its log and pending deliveries', async () => {

@@ -14,7 +14,8 @@ export function runCli(env: Record<string, string>, args: string[]): Promise<Cli
     execFile(
       process.execPath,
       [ORDERGRAPH_BIN, ...args],
-      { cwd: REPO_ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      // About 1 s when the machine is quiet; a CI run at load 35 once saw a call killed at 60 s.
+      { cwd: REPO_ROOT, env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error); // spawn failure or timeout
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr });

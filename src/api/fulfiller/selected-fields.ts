@@ -11,6 +11,14 @@ export function selectsOnly(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragm
   return info.fieldNodes.every((node) => !node.selectionSet || setSelectsOnly(node.selectionSet, info.fragments, allowed));
 }
 
+/** A connection's fields other than `totalCount`. */
+const WITHOUT_TOTAL: ReadonlySet<string> = new Set(['edges', 'pageInfo', '__typename']);
+
+/** True when a connection's `totalCount` is selected: lists count only then (SPEC §11). */
+export function selectsTotalCount(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): boolean {
+  return !selectsOnly(info, WITHOUT_TOTAL);
+}
+
 function setSelectsOnly(set: SelectionSetNode, fragments: Fragments, allowed: ReadonlySet<string>): boolean {
   return set.selections.every((s) => {
     if (s.kind === Kind.FIELD) return allowed.has(s.name.value);

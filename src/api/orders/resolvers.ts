@@ -4,10 +4,7 @@ import { viewer } from '../viewer.ts';
 import { DateTime, JSONScalar } from '../scalars.ts';
 import { cancelOrderCommand, createOrder, openOrderCommand, requestFulfillmentCommand, updateOrder } from '../../orders/order-commands.ts';
 import { getOrder, listOrders, orderHistory } from '../../orders/order-queries.ts';
-import { selectsOnly } from '../fulfiller/selected-fields.ts';
-
-/** A connection's fields other than `totalCount`: selecting only these spares the count. */
-const WITHOUT_TOTAL = new Set(['edges', 'pageInfo', '__typename']);
+import { selectsTotalCount } from '../fulfiller/selected-fields.ts';
 import { getDispatchableRequest } from '../../requests/dispatchable-requests.ts';
 import { webhookQueries, webhookMutations } from './webhook-resolvers.ts';
 import { deliveryOrderEvents, getDeliveryOrder, listDeliveryOrders, orderDeliveryOrders } from '../../fulfilment/delivery-order-queries.ts';
@@ -20,7 +17,7 @@ export const ordersResolvers: Resolvers = {
   Query: {
     viewer,
     order: (_, args, { ctx }) => getOrder(ctx, { id: args.id, externalReference: args.byExternalReference?.externalReference }),
-    orders: (_, args, { ctx }, info) => listOrders(ctx, args, { countTotal: !selectsOnly(info, WITHOUT_TOTAL) }),
+    orders: (_, args, { ctx }, info) => listOrders(ctx, args, { countTotal: selectsTotalCount(info) }),
     dispatchableRequest: (_, { id }, { ctx }) => getDispatchableRequest(ctx, id),
     deliveryOrder: (_, { id }, { ctx }) => getDeliveryOrder(ctx, id),
     deliveryOrders: (_, { orderId }, { ctx }) => listDeliveryOrders(ctx, orderId),

@@ -629,6 +629,10 @@ export type WebhookDeliveryConnection = {
   __typename?: 'WebhookDeliveryConnection';
   edges: Array<WebhookDeliveryEdge>;
   pageInfo: PageInfo;
+  /**
+   * How many attempts the webhook's log holds, counted up to 1,000: a log with more reports 1,000 (page on with
+   * `pageInfo.hasNextPage`). Counted only when selected, so that a page costs the same for any webhook.
+   */
   totalCount: Scalars['Int']['output'];
 };
 

@@ -3,10 +3,11 @@ import type { MutationResolvers, QueryResolvers } from './schema-types.ts';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../../webhooks/webhook-subscriptions.ts';
 import { listDeliveries, retryDelivery } from '../../webhooks/webhook-deliveries.ts';
 import { readFeed } from '../../webhooks/event-feed.ts';
+import { selectsTotalCount } from '../fulfiller/selected-fields.ts';
 
 export const webhookQueries: Pick<QueryResolvers, 'webhooks' | 'webhookDeliveries' | 'events'> = {
   webhooks: (_, args, { ctx }) => listWebhooks(ctx, args),
-  webhookDeliveries: (_, args, { ctx }) => listDeliveries(ctx, args),
+  webhookDeliveries: (_, args, { ctx }, info) => listDeliveries(ctx, args, { countTotal: selectsTotalCount(info) }),
   events: (_, args, { ctx }) => readFeed(ctx, 'view_orders', { after: args.after, size: args.first, sizeField: 'first', types: args.types }),
 };
 

@@ -81,10 +81,14 @@ async function loadStatusRows(tx: Executor, numbers: number[]): Promise<Map<numb
     working.set(number, { key, row, loaded: row, order, changed: false });
   }
   // A delivery order numbered otherwise than its order belongs to a split or rerouted order: the roll-up needs its siblings.
-  const split = [...orders.values()].filter((o) => [...working.values()].some((w) => w.order === o && w.row.number !== o.row.number));
-  if (split.length > 0) {
-    const rows = await runPrebuilt<DeliveryStatusRow>(tx, `${SIBLINGS} WHERE order_id IN (SELECT value FROM json_each(?))`, [JSON.stringify(split.map((o) => o.row.id))]);
-    attachSiblings(split, rows);
+  // (One pass over the batch: a filter of the orders that looked through the batch for each took 1,000,000 steps.)
+  const split = new Set<WorkingOrder>();
+  for (const w of working.values()) if (w.row.number !== w.order.row.number) split.add(w.order);
+  if (split.size > 0) {
+    const rows = await runPrebuilt<DeliveryStatusRow>(tx, `${SIBLINGS} WHERE order_id IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify([...split].map((o) => o.row.id)),
+    ]);
+    attachSiblings([...split], rows);
   }
   return working;
 }
