@@ -4,7 +4,9 @@
  * timed for each through HTTP, one request at a time, the two sizes alternating request by request so that the
  * shared machine's drift falls on both alike. Prints each query's median at 10k and at N and the ratio (goal
  * ≤ 1.5), and writes bench/results/scale[-postgres].json. Each query asks the same question at both sizes (date
- * filters name the newest or oldest 5,000 imported orders), so a flat query costs the same.
+ * filters name the newest or oldest 5,000 imported orders), so a flat query costs the same. Each merchant also
+ * has a webhook with as many delivery attempts as orders (`webhookDeliveries`), and a dashboard user whose
+ * orders pages (SPEC §10: under 100 ms of server time at 1M orders) are timed the same way.
  *
  *   --scale <n>          orders to grow to (≥ 20,000)
  *   --scale-samples <n>  timed requests per query and size (default 41); queries are interleaved round by round
@@ -16,6 +18,8 @@ import { request } from 'undici';
 import { BenchDatabase, type BenchDbKind } from './lib/bench-database.ts';
 import { fetchToken } from './lib/ordergraph-client.ts';
 import { importedAt, importOrders, STEP_MS, type ImportTarget } from './lib/order-import.ts';
+import { importDeliveries } from './lib/delivery-import.ts';
+import { DashboardClient } from '../test/support/dashboard-http.ts';
 import { REPO_ROOT, runCli, startServe } from './lib/processes.ts';
 
 const BASE = 10_000;
@@ -25,12 +29,12 @@ const FULFILLER_NODE = 'id ref external_ref status status_name items { id sku qu
 
 interface Query {
   name: string;
-  dialect: 'merchant' | 'fulfiller';
-  /** The query text and variables for an organization of `count` imported orders. */
+  dialect: 'merchant' | 'fulfiller' | 'dashboard';
+  /** The query text and variables (for the dashboard: the page's path) for an organization of `count` imported orders. */
   build(count: number): { query: string; variables?: Record<string, unknown> };
 }
 
-function queries(t: ImportTarget, pageTwoCursor: () => string): Query[] {
+function queries(t: ImportTarget, pageTwoCursor: () => string, webhookId: () => string): Query[] {
   const list = (name: string, filter: (n: number) => Record<string, unknown> | undefined, total = true): Query => ({
     name,
     dialect: 'merchant',
@@ -44,6 +48,7 @@ function queries(t: ImportTarget, pageTwoCursor: () => string): Query[] {
     dialect: 'fulfiller',
     build: (n) => ({ query: `{ core { orders(${args(n)}, limit: 50) { ${FULFILLER_NODE} } } }` }),
   });
+  const page = (name: string, at: () => string): Query => ({ name, dialect: 'dashboard', build: () => ({ query: at() }) });
   return [
     list('orders page + totalCount', () => undefined),
     list('orders page, no totalCount', () => undefined, false),
@@ -73,11 +78,29 @@ function queries(t: ImportTarget, pageTwoCursor: () => string): Query[] {
     core('core.orders status [1]', () => 'status: [1]'),
     core('core.orders updated_since (newest 5k)', (n) => `updated_since: "${importedAt(t, n - WINDOW)}"`),
     core('core.orders after_id', () => 'after_id: 0'),
+    core('core.orders no filter', () => 'ids: null'),
+    {
+      name: 'webhookDeliveries + totalCount',
+      dialect: 'merchant',
+      build: () => ({
+        query: `query($id: String!) { webhookDeliveries(webhookId: $id, first: 20) { totalCount pageInfo { endCursor } edges { node { id attempt statusCode eventType createdAt } } } }`,
+        variables: { id: webhookId() },
+      }),
+    },
+    page('dashboard orders page', () => '/dashboard/orders'),
+    page('dashboard orders state OPENED', () => '/dashboard/orders?state=OPENED'),
+    page('dashboard orders number search', () => `/dashboard/orders?q=4242`),
   ];
 }
 
-async function post(origin: string, dialect: Query['dialect'], token: string, body: object): Promise<{ ms: number; body: any }> {
+async function post(origin: string, t: Tenant, dialect: Query['dialect'], body: { query: string }): Promise<{ ms: number; body: any }> {
   const started = process.hrtime.bigint();
+  if (dialect === 'dashboard') {
+    const r = await t.dashboard.get(body.query);
+    if (r.status !== 200) throw new Error(`${body.query}: HTTP ${r.status}`);
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, body: undefined };
+  }
+  const token = t.tokens[dialect];
   const res = await request(`${origin}${dialect === 'fulfiller' ? '/fulfiller/graphql' : '/graphql'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -98,9 +121,12 @@ const median = (xs: number[]) => {
 interface Tenant {
   count: number;
   target: ImportTarget;
-  tokens: Record<Query['dialect'], string>;
+  tokens: Record<'merchant' | 'fulfiller', string>;
+  /** Signed in to the dashboard as a user of the merchant. */
+  dashboard: DashboardClient;
   /** The cursor of its first page (for "next page"). */
   cursor: string;
+  webhookId: string;
 }
 
 export async function runScaleBench(opts: { target: number; samples: number; dbKind: BenchDbKind; log: (m: string) => void }): Promise<void> {
@@ -116,17 +142,25 @@ export async function runScaleBench(opts: { target: number; samples: number; dbK
     // The small merchant is the demo's; the large one a second merchant with its own supplier, in the same database.
     const merchant = await cli(['org', 'create', '--name', 'Scale merchant', '--kind', 'MERCHANT']);
     const supplier = await cli(['org', 'create', '--name', 'Scale supplier', '--kind', 'SUPPLIER']);
-    const merchantClient = await cli(['client', 'create', '--org', merchant.id, '--name', 'scale', '--scopes', 'view_orders']);
+    const merchantClient = await cli(['client', 'create', '--org', merchant.id, '--name', 'scale', '--scopes', 'view_orders,edit_integrations']);
     const supplierClient = await cli([
       'client', 'create', '--org', supplier.id, '--name', 'scale', '--scopes', 'order-it.order-manager.view', '--access', merchant.id,
     ]);
-    const tenant = async (count: number, idTag: number, m: string, sup: string, mc: typeof demo.merchant, sc: typeof demo.merchant): Promise<Tenant> => ({
-      count,
-      // Its newest import is a minute old: older than anything the demo made.
-      target: { kind: dbKind, dataDir: db.dataDir, databaseUrl: db.databaseUrl, merchantOrgId: m, supplierOrgId: sup, idTag, startMs: Date.now() - 60_000 - count * STEP_MS },
-      tokens: { merchant: await fetchToken(server.origin, mc), fulfiller: await fetchToken(server.origin, sc) },
-      cursor: '',
-    });
+    const tenant = async (count: number, idTag: number, m: string, sup: string, mc: typeof demo.merchant, sc: typeof demo.merchant): Promise<Tenant> => {
+      const password = 'scale-bench-password';
+      await cli(['user', 'create', '--org', m, '--email', `scale${idTag}@bench.invalid`, '--role', 'viewer', '--password', password]);
+      const dashboard = new DashboardClient(server.origin);
+      if ((await dashboard.signIn(`scale${idTag}@bench.invalid`, password)).status !== 303) throw new Error('dashboard sign-in failed');
+      return {
+        count,
+        // Its newest import is a minute old: older than anything the demo made.
+        target: { kind: dbKind, dataDir: db.dataDir, databaseUrl: db.databaseUrl, merchantOrgId: m, supplierOrgId: sup, idTag, startMs: Date.now() - 60_000 - count * STEP_MS },
+        tokens: { merchant: await fetchToken(server.origin, mc), fulfiller: await fetchToken(server.origin, sc) },
+        dashboard,
+        cursor: '',
+        webhookId: '',
+      };
+    };
     const small = await tenant(BASE, 0, demo.merchant.org_id, demo.supplier.org_id, demo.merchant, demo.supplier);
     const large = await tenant(target, 1, merchant.id, supplier.id, merchantClient, supplierClient);
 
@@ -135,17 +169,18 @@ export async function runScaleBench(opts: { target: number; samples: number; dbK
       log(`importing ${t.count.toLocaleString('en-US')} orders into one merchant (${dbKind})`);
       const started = Date.now();
       await importOrders(t.target, 1, t.count, log);
-      log(`  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      t.webhookId = await importDeliveries(t.target, t.count);
+      log(`  ${((Date.now() - started) / 1000).toFixed(1)} s (with as many webhook delivery attempts)`);
     }
     const importSeconds = (Date.now() - importStarted) / 1000;
 
     for (const t of [small, large]) {
-      const first = await post(server.origin, 'merchant', t.tokens.merchant, { query: '{ orders(first: 20) { pageInfo { endCursor } } }' });
+      const first = await post(server.origin, t, 'merchant', { query: '{ orders(first: 20) { pageInfo { endCursor } } }' });
       t.cursor = first.body.data.orders.pageInfo.endCursor;
     }
     // One query list per merchant (its dates and cursor), timed in rounds: each round times every query once at
     // each size, in alternating order, so the machine's drift (7 other people's work) falls on both alike.
-    const lists = [small, large].map((t) => queries(t.target, () => t.cursor));
+    const lists = [small, large].map((t) => queries(t.target, () => t.cursor, () => t.webhookId));
     const names = lists[0].map((q) => q.name);
     const times = [small, large].map(() => names.map(() => [] as number[]));
     log(`timing ${names.length} queries × ${samples} requests at each size`);
@@ -155,7 +190,7 @@ export async function runScaleBench(opts: { target: number; samples: number; dbK
         for (const which of order) {
           const t = which === 0 ? small : large;
           const q = lists[which][i];
-          const { ms } = await post(server.origin, q.dialect, t.tokens[q.dialect], q.build(t.count));
+          const { ms } = await post(server.origin, t, q.dialect, q.build(t.count));
           if (round >= 0) times[which][i].push(ms); // the first rounds warm the caches
         }
       }
