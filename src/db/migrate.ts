@@ -18,6 +18,7 @@ import * as dropJobsRetrying from './migrations/017-drop-jobs-retrying.ts';
 import * as shipments from './migrations/020-shipments.ts';
 import * as sandboxSuppliers from './migrations/026-sandbox-suppliers.ts';
 import * as deliveryOrderListIndexes from './migrations/028-delivery-order-list-indexes.ts';
+import * as deliveryResponseBody from './migrations/024-delivery-response-body.ts';
 import * as webhookDeliveryPageIndex from './migrations/029-webhook-delivery-page-index.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -39,6 +40,7 @@ function migrations(db: Db): Record<string, Migration> {
     '020-shipments': { up: (k) => shipments.up(k) },
     '026-sandbox-suppliers': { up: (k) => sandboxSuppliers.up(k) },
     '028-delivery-order-list-indexes': { up: (k) => deliveryOrderListIndexes.up(k) },
+    '024-delivery-response-body': { up: (k) => deliveryResponseBody.up(k) },
     '029-webhook-delivery-page-index': { up: (k) => webhookDeliveryPageIndex.up(k) },
   };
 }
