@@ -162,7 +162,7 @@ describe('sandbox fulfiller', () => {
     assert.match(await refusal('--supplier', sandbox.id, '--faults', 'explode=1'), /^`--faults` has an unknown fault "explode"/);
     assert.match(await refusal('--supplier', sandbox.id, '--faults', 'qc=2'), /^`--faults` rate of qc must be from 0 to 1/);
     assert.match(await refusal('--supplier', sandbox.id, '--speed', '0'), /^`--speed` must be/);
-    assert.match(await refusal('--supplier', hand.id.replace(/.$/, '0')), /^`--supplier` must be the id of an existing SUPPLIER/);
+    assert.match(await refusal('--supplier', '00000000-0000-4000-8000-000000000000'), /^`--supplier` must be the id of an existing SUPPLIER/);
     const off = await server.cli(['sandbox', '--off', '--supplier', sandbox.id, '--json']);
     assert.deepEqual(off, { supplier_id: sandbox.id, sandbox: false });
     assert.equal((await server.cli(['org', 'list', '--json'])).find((x: any) => x.id === sandbox.id).simulated, null);
