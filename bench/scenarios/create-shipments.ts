@@ -23,11 +23,12 @@
  */
 import { backendCpuDeltaMs, type BenchDbKind } from '../lib/bench-database.ts';
 import { combineLoads, processCpuMs, runLoad, type LoadResult } from '../lib/load.ts';
-import { createOrdersBulk, fetchToken } from '../lib/ordergraph-client.ts';
+import { createOrdersBulk } from '../lib/ordergraph-client.ts';
+import { bulkPlan, everyItemOk, PER_CALL, supplierHeaders } from '../lib/bulk-calls.ts';
 import { openRawShipments, type RawOrder } from '../lib/raw-shipments.ts';
 import type { Goal, ResultRow, Scenario } from './types.ts';
 
-export const SHIPMENTS_PER_CALL = 1000;
+export const SHIPMENTS_PER_CALL = PER_CALL;
 /** Units of each order's one line: one is shipped per visit of its chunk. */
 const UNITS = 1000;
 const RAW_WARMUP = 2;
@@ -58,11 +59,9 @@ export const createShipmentsScenario: Scenario = {
   goalFor,
   databases: ['sqlite', 'postgres'],
   async run(env) {
-    const { bulkOrders, bulkCalls, bulkConnections, rounds } = env.settings;
+    const { bulkConnections, rounds } = env.settings;
     const server = await env.server();
-    const chunkCount = Math.floor(bulkOrders / SHIPMENTS_PER_CALL);
-    const perRound = Math.max(1, Math.round(bulkCalls / rounds));
-    const warmupCalls = bulkConnections * 2;
+    const { chunkCount, perRound, warmupCalls } = bulkPlan(env.settings);
     const visits = Math.ceil((warmupCalls + perRound * rounds) / chunkCount);
     if (Math.max(visits, RAW_WARMUP + perRound * rounds) > UNITS) {
       throw new Error(`${perRound * rounds} calls would ship more than the ${UNITS} units of a line: fewer --bulk-calls or more --bulk-orders`);
@@ -114,8 +113,7 @@ export const createShipmentsScenario: Scenario = {
     });
 
     try {
-      const supplierToken = await fetchToken(server.origin, server.demo.supplier);
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${supplierToken}` };
+      const headers = await supplierHeaders(server);
       // One sequence across warm-up and measurement: call k ships one more unit of each order of chunk k mod chunks.
       let seq = 0;
       const request = () => {
@@ -129,9 +127,8 @@ export const createShipmentsScenario: Scenario = {
         }));
         return { path: '/fulfiller/graphql', headers, body: JSON.stringify({ query: CREATE, variables: { s: shipments } }) };
       };
-      const check = (status: number, text: string) => status === 200 && !text.includes('"errors"') && !text.includes('null');
       const http = (requests: number, serverPid?: number) =>
-        runLoad({ origin: server.origin, connections: bulkConnections, requests, durationMs: 60_000, request, check, serverPid });
+        runLoad({ origin: server.origin, connections: bulkConnections, requests, durationMs: 60_000, request, check: everyItemOk, serverPid });
 
       /** `n` raw transactions, one at a time: wall ms, this process's CPU ms, and the raw backend's CPU ms (PostgreSQL). */
       const rawSlice = async (n: number) => {

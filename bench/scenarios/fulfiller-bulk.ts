@@ -18,11 +18,12 @@
  * rounds, each round after a bare-baseline slice. Reported: order updates/s, ms per call, server CPU per order
  * update. The ratio column is order updates/s ÷ bare req/s (order updates per bare request).
  */
-import { createOrdersBulk, fetchToken } from '../lib/ordergraph-client.ts';
+import { createOrdersBulk } from '../lib/ordergraph-client.ts';
+import { bulkPlan, everyItemOk, PER_CALL, supplierHeaders } from '../lib/bulk-calls.ts';
 import { backendCpuDeltaMs, type BenchDbKind } from '../lib/bench-database.ts';
 import { httpRow, type Goal, type Scenario } from './types.ts';
 
-export const ORDERS_PER_CALL = 1000;
+export const ORDERS_PER_CALL = PER_CALL;
 const UPDATE_ORDERS = 'mutation($orders: [OrderInput]) { core { updateOrders(orders: $orders) { id status } } }';
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -36,9 +37,9 @@ export const fulfillerBulk: Scenario = {
   goalFor,
   databases: ['sqlite', 'postgres'],
   async run(env) {
-    const { bulkOrders, bulkCalls, bulkConnections, rounds } = env.settings;
+    const { bulkConnections } = env.settings;
     const server = await env.server();
-    const chunkCount = Math.floor(bulkOrders / ORDERS_PER_CALL);
+    const { chunkCount, perRound, warmupCalls } = bulkPlan(env.settings);
     if (chunkCount < bulkConnections + 1) {
       env.log(`  note: ${chunkCount} chunks of 1,000 for ${bulkConnections} connections; concurrent calls may share orders`);
     }
@@ -47,8 +48,7 @@ export const fulfillerBulk: Scenario = {
     const created = await createOrdersBulk(server.origin, server.merchantToken, chunkCount * ORDERS_PER_CALL, 'OPENED');
     const setupMs = Date.now() - t0;
     const chunks = Array.from({ length: chunkCount }, (_, c) => created.slice(c * ORDERS_PER_CALL, (c + 1) * ORDERS_PER_CALL).map((o) => o.number));
-    const supplierToken = await fetchToken(server.origin, server.demo.supplier);
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${supplierToken}` };
+    const headers = await supplierHeaders(server);
 
     // One sequence across warm-up and measurement, so each chunk's status keeps alternating.
     let seq = 0;
@@ -64,10 +64,8 @@ export const fulfillerBulk: Scenario = {
           body: JSON.stringify({ query: UPDATE_ORDERS, variables: { orders: chunk.map((id) => ({ id, status, shipping_carrier: carrier })) } }),
         };
       },
-      check: (status: number, text: string) => status === 200 && !text.includes('"errors"') && !text.includes('null'),
+      check: everyItemOk,
     });
-    const perRound = Math.max(1, Math.round(bulkCalls / rounds));
-    const warmupCalls = bulkConnections * 2;
     // PostgreSQL: its backends' CPU over warm-up + measurement (the bare slices in between do not touch it).
     const pg0 = await server.db.backendCpu();
     const measured = await env.compare(server, build, {
