@@ -113,7 +113,7 @@ ${log.edges.length === 0
   : html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Response</th><th scope="col">Time</th><th scope="col">Re-send</th></tr></thead>
 <tbody>${log.edges.map(
       ({ node: d }) => html`<tr><td>${when(d.createdAt)}</td><td>${d.eventType ?? '(no longer kept)'} #${d.eventId}</td><td>${d.attempt}</td>
-<td>${d.success ? 'OK' : 'failed'} ${d.statusCode ?? ''} ${d.error ?? ''}</td><td>${d.durationMs} ms</td>
+<td>${d.success ? 'OK' : 'failed'} ${d.statusCode ?? ''} ${d.error ?? ''}${d.responseBody && html`<pre class="response">${d.responseBody}</pre>`}</td><td>${d.durationMs} ms</td>
 <td>${actionButton(session, `/dashboard/webhooks/${w.id}/deliveries/${d.id}/resend`, 'Re-send')}</td></tr>`,
     )}</tbody></table></div>`}`;
   return sendPage(request, reply, { title: 'Webhook', current: '/dashboard/webhooks', body });

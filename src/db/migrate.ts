@@ -17,6 +17,7 @@ import * as orderListPairIndexes from './migrations/016-order-list-pair-indexes.
 import * as dropJobsRetrying from './migrations/017-drop-jobs-retrying.ts';
 import * as shipments from './migrations/020-shipments.ts';
 import * as deliveryOrderListIndexes from './migrations/028-delivery-order-list-indexes.ts';
+import * as deliveryResponseBody from './migrations/024-delivery-response-body.ts';
 import * as webhookDeliveryPageIndex from './migrations/029-webhook-delivery-page-index.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -37,6 +38,7 @@ function migrations(db: Db): Record<string, Migration> {
     '017-drop-jobs-retrying': { up: (k) => dropJobsRetrying.up(k) },
     '020-shipments': { up: (k) => shipments.up(k) },
     '028-delivery-order-list-indexes': { up: (k) => deliveryOrderListIndexes.up(k) },
+    '024-delivery-response-body': { up: (k) => deliveryResponseBody.up(k) },
     '029-webhook-delivery-page-index': { up: (k) => webhookDeliveryPageIndex.up(k) },
   };
 }

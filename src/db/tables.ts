@@ -282,6 +282,8 @@ export interface WebhookDeliveryTable {
   status_code: number | null;
   duration_ms: number;
   error: string | null;
+  /** The start of the response body (migration 024), null when there was no response or it was empty. */
+  response_body: string | null;
   success: number;
   created_at: string;
 }

@@ -1,6 +1,6 @@
 /**
- * The deliveries log: one row per attempt (time, status code, duration, error), readable newest first, and
- * `webhookDeliveryRetry`, which queues the attempt's event for its webhook again.
+ * The deliveries log: one row per attempt (time, status code, duration, error, the start of the response),
+ * readable newest first, and `webhookDeliveryRetry`, which queues the attempt's event for its webhook again.
  */
 import type { Selectable } from 'kysely';
 import { withTransaction, type Ctx } from '../context.ts';
@@ -26,6 +26,7 @@ export interface WebhookDeliveryView {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  responseBody: string | null;
   createdAt: string;
 }
 
@@ -42,6 +43,7 @@ function deliveryView(row: DeliveryRow & { event_type: string | null }): Webhook
     statusCode: row.status_code,
     durationMs: row.duration_ms,
     error: row.error,
+    responseBody: row.response_body,
     createdAt: row.created_at,
   };
 }
@@ -56,6 +58,8 @@ export interface AttemptRecord {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The start of the receiver's answer, when it sent one. */
+  responseBody?: string | null;
 }
 
 /** Writes one attempt to the log (in the caller's transaction). */
@@ -72,6 +76,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
       status_code: a.statusCode,
       duration_ms: a.durationMs,
       error: a.error === null ? null : a.error.slice(0, 1000),
+      response_body: a.responseBody ?? null,
       success: a.success ? 1 : 0,
       created_at: isoNow(),
     })

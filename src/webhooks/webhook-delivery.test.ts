@@ -23,7 +23,7 @@ describe('webhook.deliver job', () => {
   let services: Services;
   let server: http.Server;
   let endpoint = '';
-  let answer: () => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
+  let answer: () => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 });
   let hits: Hit[] = [];
   let n = 0;
 
@@ -37,7 +37,7 @@ describe('webhook.deliver job', () => {
       req.on('end', () => {
         hits.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
         const a = answer();
-        res.writeHead(a.status, a.headers).end();
+        res.writeHead(a.status, a.headers).end(a.body);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -131,7 +131,7 @@ describe('webhook.deliver job', () => {
   it('counts failures, retries with backoff under the same webhook-id, and resets on success', async () => {
     const w = await webhook();
     const [job] = await emitAndClaim(w, ['order/updated']);
-    answer = () => ({ status: 500 });
+    answer = () => ({ status: 500, body: 'database down, try later' });
     const first = await run(job);
     assert.equal(first.outcome, 'retry');
     assert.ok(first.outcome === 'retry' && first.delayMs >= 80 && first.delayMs <= 120 + first.slackMs, JSON.stringify(first));
@@ -144,7 +144,12 @@ describe('webhook.deliver job', () => {
     assert.equal((await webhookRow(w.id)).consecutive_failures, 0);
     assert.equal(new Set(hits.map((h) => h.headers['webhook-id'])).size, 1);
     const log = await deliveries(w.id);
-    assert.deepEqual(log.map((d) => [d.attempt, d.success, d.status_code, d.error]), [[1, 0, 500, 'HTTP 500'], [2, 0, 500, 'HTTP 500'], [3, 1, 200, null]]);
+    // The log keeps the start of each answer: a receiver often says why it refused.
+    assert.deepEqual(log.map((d) => [d.attempt, d.success, d.status_code, d.error, d.response_body]), [
+      [1, 0, 500, 'HTTP 500', 'database down, try later'],
+      [2, 0, 500, 'HTTP 500', 'database down, try later'],
+      [3, 1, 200, null, null],
+    ]);
   });
 
   it('gives up once the retry window has closed, and shows the webhook FAILING', async () => {

@@ -120,6 +120,7 @@ export const webhookDeliveryHandler: JobHandler = {
         statusCode: result.statusCode,
         durationMs: result.durationMs,
         error,
+        responseBody: result.responseBody,
       });
       const now = isoNow();
       if (result.ok) {

@@ -19,6 +19,8 @@ export function deliveryTimeoutMs(leaseLeftMs: number): number {
 /** How long the body of an answer may take after its status line. */
 const BODY_GRACE_MS = 1_000;
 export const RESPONSE_BODY_CAP = 4 * 1024;
+/** How much of a response body the deliveries log keeps. */
+export const RESPONSE_EXCERPT = 500;
 
 export interface PostResult {
   /** 2xx. */
@@ -29,6 +31,8 @@ export interface PostResult {
   error: string | null;
   /** The `Retry-After` header of the response, if any. */
   retryAfter: string | null;
+  /** The start of the response body (RESPONSE_EXCERPT characters at most), for the deliveries log; null if none. */
+  responseBody?: string | null;
 }
 
 export interface PostOptions {
@@ -63,16 +67,26 @@ export async function closeWebhookConnections(): Promise<void> {
   await Promise.all(all.map((a) => a.close().catch(() => {})));
 }
 
-/** Reads at most `cap` bytes of a response body, then drops the rest (and the connection if it was large). */
-async function drain(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, cap: number): Promise<void> {
+/**
+ * Reads at most `cap` bytes of a response body, then drops the rest (and the connection if it was large); keeps
+ * the first bytes read, which the deliveries log shows.
+ */
+async function drain(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, cap: number, kept: Buffer[]): Promise<void> {
   let read = 0;
   for await (const chunk of body) {
+    if (read < RESPONSE_EXCERPT * 4) kept.push(chunk);
     read += chunk.length;
     if (read > cap) {
       body.destroy();
       return;
     }
   }
+}
+
+/** The first characters of a response body as text (UTF-8, decoding errors replaced), or null when empty. */
+function excerpt(kept: Buffer[]): string | null {
+  const text = Buffer.concat(kept).toString('utf8').replace(/\uFFFD+$/, '').trim();
+  return text === '' ? null : text.slice(0, RESPONSE_EXCERPT);
 }
 
 /** A one-line description of a transport error, for the deliveries log. */
@@ -129,13 +143,15 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
     // The status is the answer; the body is read only to reuse the connection, so a receiver that drips it does
     // not hold a delivery lane for the whole timeout.
     const grace = setTimeout(() => res.body.destroy(), BODY_GRACE_MS);
-    await drain(res.body, RESPONSE_BODY_CAP).catch(() => {});
+    const kept: Buffer[] = [];
+    await drain(res.body, RESPONSE_BODY_CAP, kept).catch(() => {});
     clearTimeout(grace);
     const status = res.statusCode;
-    if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null };
+    const responseBody = excerpt(kept);
+    if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null, responseBody };
     const reason =
       status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed; use the final URL as the endpoint` : `HTTP ${status}`;
-    return fail(reason, status, typeof retryAfter === 'string' ? retryAfter : (retryAfter?.[0] ?? null));
+    return { ...fail(reason, status, typeof retryAfter === 'string' ? retryAfter : (retryAfter?.[0] ?? null)), responseBody };
   } catch (e) {
     return fail(describeError(e, timeoutMs));
   }

@@ -1,8 +1,8 @@
 /**
  * The dashboard in headless Chromium, as the demo merchant (SPEC §10): sign in with the printed demo login, find an
  * order, change it, see the change in the timeline under the person's name; open another; create a webhook (with a
- * format) and an API client; sign out, after which the old session cookie is refused. No console errors on any
- * page, on a laptop or a phone. Screenshots of the main pages (see test/support/browser.ts for where they go).
+ * format) whose delivery log shows the receiver's answer, and an API client; sign out, after which the old session
+ * cookie is refused. No console errors on any page, on a laptop or a phone. Screenshots of the main pages (see test/support/browser.ts for where they go).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { startServer, type TestServer } from '../support/test-server.ts';
 import type { DemoLogins as Demo } from '../support/dashboard-http.ts';
 import { accessibilityProblems, launchBrowser, newWatchedPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { pollUntil } from '../support/poll.ts';
+import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const text = async (l: Locator): Promise<string> => (await l.textContent()) ?? '';
 
@@ -23,15 +24,23 @@ describe('dashboard: merchant in a browser', () => {
   let browser: Browser;
   let demo: Demo;
   let w: WatchedPage;
+  // A webhook receiver on 127.0.0.1 (hence ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE for this server only).
+  let receiver: WebhookReceiver;
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer({ env: STILL_DEMO }), launchBrowser()]);
+    [server, browser, receiver] = await Promise.all([
+      startServer({ env: { ...STILL_DEMO, ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } }),
+      launchBrowser(),
+      startReceiver(),
+    ]);
+    receiver.respond = () => ({ status: 422, body: '{"error":"order not known to this receiver"}' });
     demo = await server.cli(['demo', '--json']);
     w = await newWatchedPage(browser);
   });
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await receiver?.stop();
   });
 
   test('the demo prints a sign-in for the merchant and the supplier', () => {
@@ -86,19 +95,34 @@ describe('dashboard: merchant in a browser', () => {
     assert.match(await text(page.locator('table').last()), /OPEN\s*ACCEPTED/);
   });
 
-  test('creates a webhook and an API client (secret shown once)', async () => {
+  test("creates a webhook with a format; its delivery log shows the receiver's answer; an API client (secrets shown once)", async () => {
     const { page } = w;
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByLabel('Endpoint URL').waitFor();
     assert.deepEqual(await accessibilityProblems(page), []);
-    await page.getByLabel('Endpoint URL').fill('https://receiver.invalid/hooks');
-    await page.getByLabel('order/status-changed').check();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('order/updated', { exact: true }).check();
     await page.getByLabel('Format').selectOption('HAPPYCOLIS');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByRole('status').filter({ hasText: 'copy its HAPPYCOLIS signing secret now, it is shown only once' }).waitFor();
     assert.match(await text(page.locator('#webhook-secret')), /^[A-Za-z0-9_-]{43}$/, 'a HappyColis key, not a Standard Webhooks one');
-    await page.getByRole('link', { name: 'https://receiver.invalid/hooks' }).click();
-    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    const webhookPath = new URL((await page.getByRole('link', { name: receiver.url }).getAttribute('href'))!, server.url).pathname;
+
+    // A change the webhook hears of; the receiver refuses it and says why.
+    const draft = demo.orders.find((o) => o.state === 'DRAFT')!;
+    await page.goto(`${server.url}/dashboard/orders/${draft.id}`);
+    await page.getByLabel('Priority').selectOption('LOW');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Order updated successfully' }).waitFor();
+    await page.goto(`${server.url}${webhookPath}`);
+    await pollUntil(async () => {
+      await page.reload();
+      return (await page.locator('.response').count()) > 0;
+    }, { timeoutMs: 20_000, intervalMs: 250, message: 'no delivery in the log' });
+    const attempt = await text(page.locator('tbody tr').first());
+    assert.match(attempt, /order\/updated/);
+    assert.match(attempt, /failed 422 HTTP 422/);
+    assert.match(attempt, /\{"error":"order not known to this receiver"\}/, "the receiver's answer, as text");
     assert.equal(await page.locator('#webhook-secret').count(), 0, 'the secret is not shown again');
     await screenshot(page, 'webhook');
 

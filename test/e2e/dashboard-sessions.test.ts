@@ -114,7 +114,7 @@ describe('dashboard: sessions, CSRF and access', () => {
       assert.equal(r.status, 403);
       assert.match(r.body, /requires the scope `order-it\.order-manager\.edit`/);
     }
-    const ship = await c.post(`/dashboard/queue/${opened.number}/shipments`, { [`qty-1`]: '1' });
+    const ship = await c.post(`/dashboard/queue/${opened.number}/shipments`, { 'qty-1': '1' });
     assert.match((await c.get(ship.location!)).body, /requires the scope `order-it\.order-manager\.edit`/);
     assert.equal((await supplierAdmin.get(`/dashboard/queue/${opened.number}`)).body.includes('No shipments yet'), true);
   });

@@ -620,6 +620,8 @@ export type WebhookDelivery = {
   statusCode: Maybe<Scalars['Int']['output']>;
   durationMs: Scalars['Int']['output'];
   error: Maybe<Scalars['String']['output']>;
+  /** The start of the receiver's response body (at most 500 characters); null when it sent none. */
+  responseBody: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
 };
 
@@ -1189,6 +1191,7 @@ export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType ex
   statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  responseBody?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
