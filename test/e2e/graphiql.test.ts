@@ -111,7 +111,7 @@ describe('GraphiQL', () => {
         assert.equal(response.request().headers().authorization, `Bearer ${token}`);
         assert.equal(response.status(), 200);
         assert.ok((await response.json()).data?.__schema, 'the schema, read with the token');
-        assert.match(await page.locator('#token-note').innerText(), new RegExp(`Signed in to the dashboard as ${login.email}`));
+        assert.match((await page.locator('#token-note').textContent()) ?? '', new RegExp(`Signed in to the dashboard as ${login.email}`));
         assert.equal((await viewer(server.url, token)).clientId, `user:${login.email}`);
         assert.deepEqual(problems, []);
       } finally {
