@@ -29,7 +29,7 @@ export async function getOrder(
 
 /**
  * A page of the caller's orders, newest first. `totalCount` is counted only when `countTotal` (the query selects
- * it), and only up to TOTAL_COUNT_CAP: an exact count would read every matching order (db/sql/list-orders.ts).
+ * it), and only up to TOTAL_COUNT_CAP: an exact count would read every matching order (db/capped-count.ts).
  */
 export async function listOrders(
   ctx: Ctx,

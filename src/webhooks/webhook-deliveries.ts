@@ -14,7 +14,7 @@ import { deliveryJob } from './outbox.ts';
 import { loadWebhook } from './webhook-subscriptions.ts';
 import { newRowId } from '../db/row-ids.ts';
 import { isoNow } from '../clock.ts';
-import { TOTAL_COUNT_CAP } from '../db/sql/list-orders.ts';
+import { cappedCount } from '../db/capped-count.ts';
 
 export interface WebhookDeliveryView {
   id: string;
@@ -85,7 +85,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
 
 /**
  * One page of a webhook's attempts, newest first, through (webhook_id, created_at, id) (migration 029), and
- * `totalCount` only when selected, capped as the orders list's is (db/sql/list-orders.ts): an exact count read
+ * `totalCount` only when selected, capped as the orders list's is (db/capped-count.ts): an exact count read
  * every attempt of a busy webhook's week on each request.
  */
 export async function listDeliveries(
@@ -110,10 +110,9 @@ export async function listDeliveries(
     const [createdAt, id] = decodeCursor(args.after, 2);
     page = page.where((eb) => eb(eb.refTuple('d.created_at', 'd.id'), '<', eb.tuple(createdAt, id)));
   }
-  const capped = db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhook.id).limit(TOTAL_COUNT_CAP).as('capped');
   const [rows, total] = await Promise.all([
     page.execute(),
-    opts.countTotal ? db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined,
+    opts.countTotal ? cappedCount(db, db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhook.id)).executeTakeFirstOrThrow() : undefined,
   ]);
   return toConnection(rows, { first, after: args.after, totalCount: Number(total?.n ?? 0) }, (r) => [r.created_at, r.id], deliveryView);
 }

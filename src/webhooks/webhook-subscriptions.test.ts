@@ -6,7 +6,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { emitEvents } from './outbox.ts';
 import { recordAttempt, listDeliveries, retryDelivery } from './webhook-deliveries.ts';
-import { TOTAL_COUNT_CAP } from '../db/sql/list-orders.ts';
+import { TOTAL_COUNT_CAP } from '../db/capped-count.ts';
 import { createWebhook, deleteWebhook, listWebhooks, updateWebhook, PREVIOUS_SECRET_TTL_MS } from './webhook-subscriptions.ts';
 
 const SCOPES = ['edit_integrations'];

@@ -14,9 +14,7 @@
 import { CompiledQuery, type Compilable, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../database.ts';
 import type { Database, OrderTable } from '../tables.ts';
-
-/** `totalCount` counts at most this many orders; a list with more reports exactly this number. */
-export const TOTAL_COUNT_CAP = 1000;
+import { cappedCount } from '../capped-count.ts';
 
 export interface OrderListFilter {
   /** An order number: unique, so at most one row (the dashboard's search). */
@@ -92,11 +90,7 @@ export function orderPageQuery(db: Db, args: OrderListArgs): CompiledQuery<Selec
 
 /** Counts the matching orders, up to TOTAL_COUNT_CAP (the page's cursor does not narrow it). */
 export function orderCountQuery(db: Db, args: Omit<OrderListArgs, 'limit' | 'after'>): CompiledQuery<{ n: number }> {
-  const capped = filtered(db.kysely, args)
-    .select('id')
-    .limit(TOTAL_COUNT_CAP)
-    .as('capped');
-  return compileFor(db, db.kysely.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('n')), args.filter) as never;
+  return compileFor(db, cappedCount(db.kysely, filtered(db.kysely, args).select('id')), args.filter) as never;
 }
 
 export async function listOrderRows(

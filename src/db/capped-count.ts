@@ -1,0 +1,14 @@
+/**
+ * A list's `totalCount`, counted up to TOTAL_COUNT_CAP: an exact count reads every matching row on each request
+ * (the orders page went 2.5 → 33 ms from 10k to 1M orders; a busy webhook's week of attempts alike). A list with
+ * more reports exactly the cap; paging relies on `pageInfo.hasNextPage`.
+ */
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from './tables.ts';
+
+export const TOTAL_COUNT_CAP = 1000;
+
+/** `SELECT count(*) AS n` over the first TOTAL_COUNT_CAP rows of `rows` (which should select one narrow column). */
+export function cappedCount<TB extends keyof Database, O>(kysely: Kysely<Database>, rows: SelectQueryBuilder<Database, TB, O>) {
+  return kysely.selectFrom(rows.limit(TOTAL_COUNT_CAP).as('capped')).select((eb) => eb.fn.countAll<number>().as('n'));
+}
