@@ -10,10 +10,11 @@
  * a marker (replaced by the value given at run time) or a constant of the query. Use markers only where Kysely
  * binds a value (comparisons, `set`, `values`), never in `in` lists, whose length is part of the SQL.
  */
-import type { Compilable, Kysely, QueryResult } from 'kysely';
+import { PostgresAdapter, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from './tables.ts';
 import type { Executor } from './database.ts';
 import { runSql } from './run-sql.ts';
+import { statementName } from './pg-driver.ts';
 
 const MARK = '\u0001og-param:';
 
@@ -21,6 +22,8 @@ export type Params<P> = { readonly [K in keyof P]: P[K] };
 
 interface Compiled {
   sql: string;
+  /** PostgreSQL: the prepared statement's name (the text is fixed, so each connection parses and plans it once). */
+  name: string | undefined;
   /** Per parameter: the name of a run-time value, or a constant. */
   slots: ({ name: string } | { value: unknown })[];
 }
@@ -45,6 +48,7 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
         const query = build(db as Kysely<Database>, markers).compile();
         compiled = {
           sql: query.sql,
+          name: executor.adapter instanceof PostgresAdapter ? statementName(query.sql) : undefined,
           slots: query.parameters.map((v) =>
             typeof v === 'string' && v.startsWith(MARK) ? { name: v.slice(MARK.length) } : { value: v },
           ),
@@ -52,7 +56,7 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
         byAdapter.set(executor.adapter, compiled);
       }
       const values = compiled.slots.map((s) => ('name' in s ? params[s.name] : s.value));
-      return runSql<R>(db, compiled.sql, values);
+      return runSql<R>(db, compiled.sql, values, compiled.name);
     },
   };
 }
