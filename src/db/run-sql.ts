@@ -43,3 +43,18 @@ export async function runSql<R>(db: Executor, text: string, values: readonly unk
   const query: CompiledQuery & { name?: string } = CompiledQuery.raw(text, values as unknown[]);
   return db.executeQuery<R>(name === undefined ? query : { ...query, name });
 }
+
+const SENT: Promise<undefined> = Promise.resolve(undefined);
+const ignore = (): void => {};
+
+/**
+ * Runs a write whose answer the caller does not read. Inside a PostgreSQL transaction it is sent and not waited
+ * for: it travels with the statements after it (or the COMMIT), and if it fails, the transaction fails with its
+ * error at COMMIT at the latest (pg-driver.ts). Elsewhere it is `runSql`, and the caller must await it.
+ */
+export function sendSql(db: Executor, text: string, values: readonly unknown[], name?: string): Promise<unknown> {
+  const connection = db.isTransaction ? pgConnections.get(db) : undefined;
+  if (!connection) return runSql(db, text, values, name);
+  connection.run(text, values, name).catch(ignore);
+  return SENT;
+}

@@ -85,9 +85,12 @@ export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: Or
     if (row.state === 'OPENED') lines = await assignOpenedLines(tctx, row, lines);
   }
   if (Object.keys(changes).length === 0) return;
-  const updated: OrderMaybeLines = { row: await updateOrderRow(tctx, row, set), lines };
-  await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]);
-  await emitEvents(tctx, emit(tctx, updated, 'order/updated'));
+  // Issued together, awaited once: on PostgreSQL they share a round trip (db/pg-driver.ts).
+  const [updatedRow] = await Promise.all([
+    updateOrderRow(tctx, row, set),
+    recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]),
+  ]);
+  await emitEvents(tctx, emit(tctx, { row: updatedRow, lines }, 'order/updated'));
 }
 
 /**
