@@ -58,3 +58,14 @@ export function sendSql(db: Executor, text: string, values: readonly unknown[], 
   connection.run(text, values, name).catch(ignore);
   return SENT;
 }
+
+/**
+ * Awaits statements issued together in the order they were issued, so that the first failure is the one
+ * reported. With Promise.all a later statement's rejection can win (on PostgreSQL it fails with 25P02 behind the
+ * first, and pg-driver.ts reports the first's raw error there): a caller that maps its error to a domain error
+ * (a unique violation to BAD_USER_INPUT) takes more microtask turns than a raw one.
+ */
+export async function inIssueOrder(...statements: (Promise<unknown> | undefined)[]): Promise<void> {
+  for (const s of statements) s?.catch(ignore);
+  for (const s of statements) await s;
+}
