@@ -37,26 +37,32 @@ export class Revocations {
     }
     const clients = await this.db
       .selectFrom('clients')
-      .select(['id', 'revoked_at'])
+      .select(['id as key', 'revoked_at as at'])
       .where('revoked_at', 'is not', null)
       .where('revoked_at', '>=', this.lastClientSeen)
       .execute();
-    for (const c of clients) {
-      this.clients.add(c.id);
-      if (c.revoked_at! > this.lastClientSeen) this.lastClientSeen = c.revoked_at!;
-    }
+    this.lastClientSeen = this.addClients(clients, this.lastClientSeen);
     // A person's tokens end when they are disabled, like their dashboard sessions.
     const users = await this.db
       .selectFrom('users')
-      .select(['email', 'disabled_at'])
+      .select(['email', 'disabled_at as at'])
       .where('disabled_at', 'is not', null)
       .where('disabled_at', '>=', this.lastUserSeen)
       .execute();
-    for (const u of users) {
-      this.clients.add(`${USER_ACTOR_PREFIX}${u.email}`);
-      if (u.disabled_at! > this.lastUserSeen) this.lastUserSeen = u.disabled_at!;
-    }
+    this.lastUserSeen = this.addClients(
+      users.map((u) => ({ key: `${USER_ACTOR_PREFIX}${u.email}`, at: u.at })),
+      this.lastUserSeen,
+    );
     const now = Date.now() / 1000;
     for (const [jti, exp] of this.tokens) if (exp < now) this.tokens.delete(jti);
+  }
+
+  /** Adds the rows' keys to the revoked clients; returns the newest time among them, the next poll's mark. */
+  private addClients(rows: { key: string; at: string | null }[], mark: string): string {
+    for (const { key, at } of rows) {
+      this.clients.add(key);
+      if (at !== null && at > mark) mark = at;
+    }
+    return mark;
   }
 }

@@ -8,9 +8,8 @@ import { badInput, notFound } from '../errors/domain-error.ts';
 import { getFulfillerOrder } from '../orders/fulfiller-queries.ts';
 import { fulfillerMayAccess } from '../orders/fulfiller-updates.ts';
 import { createShipments, type ShipmentDialect } from '../shipments/create-shipments.ts';
-import type { FieldNames } from '../shipments/shipment-plan.ts';
-import { readShipments } from '../shipments/shipment-store.ts';
-import { shipmentView } from '../shipments/shipment-view.ts';
+import { DASHBOARD_NAMES } from '../shipments/field-names.ts';
+import { deliveryOrderShipments } from '../shipments/shipment-queries.ts';
 import { html } from './html.ts';
 import { csrfField } from './layout.ts';
 import { formText, runAction, sendPage } from './responses.ts';
@@ -18,23 +17,7 @@ import { dashOf } from './session-guard.ts';
 import { shipmentsTable } from './shipment-table.ts';
 import { statusLabel } from './queue-pages.ts';
 
-// The form's own names, so a refusal names what the person filled in.
-const FORM_NAMES: FieldNames = {
-  at: 'shipment',
-  target: 'order',
-  targetRef: 'order',
-  items: 'items',
-  itemId: 'line',
-  itemRef: 'sku',
-  carrier: 'carrier',
-  method: 'method',
-  trackingNumber: 'trackingNumber',
-  trackingUrl: 'trackingUrl',
-  reference: 'reference',
-  weight: 'weight',
-  shippedAt: 'shippedAt',
-};
-const DASHBOARD: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names: () => FORM_NAMES, list: 'shipments' };
+const DASHBOARD: ShipmentDialect = { scope: 'order-it.order-manager.edit', may: fulfillerMayAccess, names: () => DASHBOARD_NAMES, list: 'shipments' };
 
 function orderNumber(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw notFound('order', value);
@@ -45,7 +28,7 @@ export function deliveryOrderPages(app: FastifyInstance): void {
   app.get<{ Params: { number: string } }>('/queue/:number', async (request, reply) => {
     const { ctx, session } = dashOf(request);
     const { deliveryOrder: d, order } = await getFulfillerOrder(ctx, orderNumber(request.params.number));
-    const shipments = (await readShipments(ctx.services.db.kysely, { deliveryOrderNumbers: [d.number] })).map(shipmentView);
+    const shipments = await deliveryOrderShipments(ctx, d.number);
     const to = order.row.delivery ? (JSON.parse(order.row.delivery) as Record<string, string | undefined>) : {};
     const left = order.lines.map((l) => ({ line: l, left: Math.max(0, l.quantity - l.fulfilled_quantity) }));
     const mayShip = (ctx.actor?.scopes.has('order-it.order-manager.edit') ?? false) && d.state !== 'REJECTED' && left.some((x) => x.left > 0);

@@ -1,7 +1,7 @@
 /**
  * How each dialect names a shipment's fields, for the messages of refusals (shipment-plan.ts speaks in these):
  * the Fulfiller API's KornitX names (`shipments[3].items[0].quantity`) and the Orders API's HappyColis names
- * (`input.details[0].quantity`). Kept here, beside the rules, so the rules' tests use the names callers see.
+ * (`input.details[0].quantity`), and the dashboard form's. Kept here, beside the rules, so the rules' tests use the names callers see.
  */
 import type { FieldNames } from './shipment-plan.ts';
 
@@ -39,4 +39,21 @@ export const MERCHANT_NAMES: FieldNames = {
   reference: 'reference',
   weight: 'weight',
   shippedAt: 'issuedAt',
+};
+
+/** The dashboard's "Add a shipment" form, so a refusal names what the person filled in. */
+export const DASHBOARD_NAMES: FieldNames = {
+  at: 'shipment',
+  target: 'order',
+  targetRef: 'order',
+  items: 'items',
+  itemId: 'line',
+  itemRef: 'sku',
+  carrier: 'carrier',
+  method: 'method',
+  trackingNumber: 'trackingNumber',
+  trackingUrl: 'trackingUrl',
+  reference: 'reference',
+  weight: 'weight',
+  shippedAt: 'shippedAt',
 };
