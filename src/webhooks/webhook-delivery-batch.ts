@@ -2,7 +2,7 @@
  * The database work of the delivery jobs that run at the same moment, done together: a worker starts the jobs of
  * one claim in one go, and their answers arrive close together, so per delivery the reads and the bookkeeping
  * would be several round trips each (on PostgreSQL ~200 µs of CPU apiece). Instead:
- * - the webhooks and events of every job started in one turn of the event loop are read with two queries;
+ * - the webhook and event of every job started in one turn of the event loop are read with one statement;
  * - successes (and jobs finished without sending) are recorded by one `recordDeliveries` per batch: whatever
  *   finished while the previous batch was being written goes in the next (one batch written at a time).
  * Each job's `run` still returns only once its own job is done (committed), so the job contract, the order of one
@@ -10,25 +10,19 @@
  * at-least-once are as before. A failed batch fails each of its jobs, which then retry as any thrown error does.
  */
 import type { Db } from '../db/database.ts';
+import { loadDeliveries, type LoadedPair } from '../db/sql/load-deliveries.ts';
 import { recordDeliveries, type DeliveredAttempt } from '../db/sql/record-deliveries.ts';
 import { isoNow } from '../clock.ts';
-import type { DeliveredEvent } from './webhook-formats.ts';
-import type { WebhookRow } from './webhook-subscriptions.ts';
 
 interface Waiter {
   resolve(): void;
   reject(e: unknown): void;
 }
 
-export interface LoadedDelivery {
-  webhook?: WebhookRow;
-  event?: DeliveredEvent;
-}
-
 interface Load {
   webhookId: string;
   eventId: number;
-  resolve(v: LoadedDelivery): void;
+  resolve(v: LoadedPair): void;
   reject(e: unknown): void;
 }
 
@@ -42,7 +36,7 @@ export class DeliveryBatch {
   constructor(private readonly db: Db) {}
 
   /** The webhook and the event of one delivery job; either may be gone. */
-  load(webhookId: string, eventId: number): Promise<LoadedDelivery> {
+  load(webhookId: string, eventId: number): Promise<LoadedPair> {
     return new Promise((resolve, reject) => {
       if (this.loads.push({ webhookId, eventId, resolve, reject }) === 1) setImmediate(() => void this.readLoads());
     });
@@ -64,18 +58,8 @@ export class DeliveryBatch {
     const loads = this.loads;
     this.loads = [];
     try {
-      const kysely = this.db.kysely;
-      const [webhooks, events] = await Promise.all([
-        kysely.selectFrom('webhooks').selectAll().where('id', 'in', [...new Set(loads.map((l) => l.webhookId))]).execute(),
-        kysely
-          .selectFrom('outbox_events')
-          .select(['id', 'organization_id', 'order_id', 'type', 'payload', 'created_at'])
-          .where('id', 'in', [...new Set(loads.map((l) => l.eventId))])
-          .execute(),
-      ]);
-      const webhookById = new Map(webhooks.map((w) => [w.id, w]));
-      const eventById = new Map(events.map((e) => [Number(e.id), { ...e, id: Number(e.id) }]));
-      for (const l of loads) l.resolve({ webhook: webhookById.get(l.webhookId), event: eventById.get(l.eventId) });
+      const pairs = await loadDeliveries(this.db, loads);
+      for (let i = 0; i < loads.length; i++) loads[i].resolve(pairs[i]);
     } catch (e) {
       for (const l of loads) l.reject(e);
     }
