@@ -12,6 +12,11 @@ export class JobSignal {
   private listener: JobListener | undefined;
   /** Bumped whenever jobs were queued (here or, on PostgreSQL, anywhere): a claim may find something new. */
   queuedSeq = 0;
+  /**
+   * Bumped on every signal. A worker reads it before it claims and waits with it, so a signal that came while it
+   * was claiming (a job finished, a job was queued) is not lost: the wait then returns at once.
+   */
+  seq = 0;
 
   constructor(private readonly db: Db) {
     this.events.setMaxListeners(100);
@@ -20,24 +25,25 @@ export class JobSignal {
   async start(): Promise<void> {
     this.listener = await listenForJobs(this.db, () => {
       this.queuedSeq++;
-      this.events.emit('jobs');
+      this.emit();
     });
   }
 
   /** Wakes this process's workers only (a lane freed up, or they should stop). */
   wake(): void {
-    this.events.emit('jobs');
+    this.emit();
   }
 
   /** Called after a commit that queued jobs. */
   notify(): void {
     this.queuedSeq++;
-    this.events.emit('jobs');
+    this.emit();
     notifyJobs(this.db);
   }
 
-  /** Resolves on the next signal or after `ms`, whichever comes first. */
-  wait(ms: number): Promise<void> {
+  /** Resolves on the next signal after `seenSeq` (at once if one came since) or after `ms`, whichever is first. */
+  wait(ms: number, seenSeq = this.seq): Promise<void> {
+    if (this.seq !== seenSeq) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -49,8 +55,13 @@ export class JobSignal {
     });
   }
 
-  async stop(): Promise<void> {
+  private emit(): void {
+    this.seq++;
     this.events.emit('jobs');
+  }
+
+  async stop(): Promise<void> {
+    this.emit();
     await this.listener?.stop();
   }
 }

@@ -60,7 +60,7 @@ interface Lane {
    * passed, or any of them finished and RECLAIM_AFTER_FINISH_MS passed (the finished job may free a capped
    * group's slot), not after every job: a claim that finds nothing scans the whole due queue.
    */
-  short: { at: number; queuedSeq: number; finished: number } | undefined;
+  short: { at: number; queuedSeq: number; finished: number; empty: boolean } | undefined;
 }
 
 export function startWorkers(
@@ -113,6 +113,9 @@ export function startWorkers(
       const free = lane.size - lane.inFlight.size;
       if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
       const { short } = lane;
+      // An idle lane whose last claim found nothing looks again, while the other lane is busy, only once jobs were
+      // queued or a poll interval passed: otherwise every refill of the busy lane would scan the queue for it too.
+      if (short?.empty && lane.inFlight.size === 0 && busy() && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
       if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq) {
         const elapsed = Date.now() - short.at;
         const afterFinish = short.finished > 0 && elapsed >= RECLAIM_AFTER_FINISH_MS;
@@ -125,7 +128,7 @@ export function startWorkers(
         }
       }
       const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
-      lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0 } : undefined;
+      lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0, empty: jobs.length === 0 } : undefined;
       for (const job of jobs) start(lane, job);
       claimed += jobs.length;
     }
@@ -134,13 +137,15 @@ export function startWorkers(
 
   const loop = (async () => {
     while (!stopped) {
+      // Signals during the claim (jobs finishing as it runs) must wake the wait below, not go unheard.
+      const seen = signal.seq;
       try {
         if ((await claim()) > 0) continue;
         if (busy()) {
           // A finishing or newly queued job wakes us to claim again; a lane held back after a job finished is
           // due again at reclaimAt.
           const wait = reclaimAt === undefined ? FALLBACK_POLL_MS : Math.max(1, Math.min(FALLBACK_POLL_MS, reclaimAt - Date.now()));
-          await signal.wait(wait);
+          await signal.wait(wait, seen);
           continue;
         }
         const due = await nextDueAt(db);
@@ -152,7 +157,7 @@ export function startWorkers(
         // cap: look again soon.
         const untilDue = due === undefined ? FALLBACK_POLL_MS : due - Date.now();
         const wait = untilDue > 0 ? Math.min(FALLBACK_POLL_MS, untilDue) : BLOCKED_RECHECK_MS;
-        await signal.wait(wait);
+        await signal.wait(wait, seen);
       } catch (e) {
         if (stopped) break;
         opts.log?.error({ err: e }, 'worker loop error; retrying in 1 s');
