@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the linter (`npm run lint`, Biome: a few seconds), the unit tests (src/**/*.test.ts) and the
+// `npm test`: the linter (`npm run lint`, Biome: a few seconds), the unit tests (src/**/*.test.ts, soak/*.test.ts) and the
 // end-to-end tests (test/e2e/**/*.test.ts) on SQLite, and the end-to-end tests again on PostgreSQL when
 // TEST_DATABASE_URL names a database the tests may use to create others (`.ci/run` sets one up). Every file runs
 // in its own process (`node --import tsx <file>`, node:test's spec reporter), several at once, both halves in one
@@ -45,7 +45,7 @@ function findTests(dir) {
 const isE2e = (f) => f.startsWith('test/e2e/');
 
 const selected = process.argv.slice(2).map((f) => path.relative(root, path.resolve(f)).split(path.sep).join('/'));
-const unitFiles = selected.length ? selected.filter((f) => !isE2e(f)) : findTests('src');
+const unitFiles = selected.length ? selected.filter((f) => !isE2e(f)) : [...findTests('src'), ...findTests('soak')];
 const e2eFiles = selected.length ? selected.filter(isE2e) : findTests('test/e2e');
 
 /** Undefined when TEST_DATABASE_URL accepts a connection, else a message saying why not. */

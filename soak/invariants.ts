@@ -4,7 +4,7 @@
  */
 import type { DirectDb } from '../test/support/direct-db.ts';
 import { messageIdFor } from '../src/webhooks/webhook-signing.ts';
-import { allowedFinalValues, type Ledger } from './ledger.ts';
+import { allowedFinalValues, type FieldChange, type Ledger } from './ledger.ts';
 import type { Receiver } from './receiver.ts';
 import { check, type Check } from './check.ts';
 
@@ -12,7 +12,19 @@ import { check, type Check } from './check.ts';
 const DELIVER_JOB = 'webhook.deliver';
 
 
-export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: string, webhookId: string | undefined, receiver: Receiver | undefined): Promise<Check[]> {
+/**
+ * `keptSince` (ms), when retention ran during the soak: a request answered, or an event created, before it may
+ * have been pruned (its window had passed), so its absence is no loss; anything newer must be there.
+ */
+export async function runChecks(
+  db: DirectDb,
+  ledger: Ledger,
+  merchantOrgId: string,
+  webhookId: string | undefined,
+  receiver: Receiver | undefined,
+  keptSince?: number,
+): Promise<Check[]> {
+  const mayBePruned = (at: number) => keptSince !== undefined && at < keptSince;
   const checks: Check[] = [];
   const orders = await db.query<{ id: string; number: number; comment: string | null; shipping_tracking: string | null; version: number }>(
     'SELECT id, number, comment, shipping_tracking, version FROM orders WHERE organization_id = $1',
@@ -35,9 +47,11 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
 
   // 2. Every acknowledged request id exists and is final; no request anywhere is left PENDING.
   const requestProblems: string[] = [];
+  let pruned = 0;
   for (const [id, r] of ledger.requests) {
     const row = requestById.get(id);
-    if (!row) requestProblems.push(`request ${id} (${r.state}) acknowledged but missing`);
+    if (!row && mayBePruned(r.at)) pruned += 1;
+    else if (!row) requestProblems.push(`request ${id} (${r.state}) acknowledged but missing`);
     else if (r.state !== 'PENDING' && row.state !== r.state) requestProblems.push(`request ${id} answered ${r.state} but is ${row.state}`);
   }
   for (const row of requests) {
@@ -52,13 +66,17 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
   checks.push(
     check(
       'every request final, every acknowledged request present',
-      `${ledger.requests.size} acknowledged (${pendingAcked} PENDING when answered); ${requests.length} in the database: ${JSON.stringify(outcomes)}`,
+      `${ledger.requests.size} acknowledged (${pendingAcked} PENDING when answered); ${requests.length} in the database: ${JSON.stringify(outcomes)}` +
+        (keptSince !== undefined ? `; ${pruned} older than the retention window and pruned` : ''),
       requestProblems,
     ),
   );
 
-  // 3. Every acknowledged change is present, or superseded by a later change of the same field.
+  // 3. Every acknowledged change is present, or superseded by a later change of the same field. A PENDING change
+  // whose request was pruned may have ended either way: it counts as one whose answer was lost.
   const accepted = (id: string) => requestById.get(id)?.state === 'ACCEPTED';
+  const known = (changes: FieldChange[]) =>
+    changes.map((c): FieldChange => (c.outcome.kind === 'pending' && !requestById.has(c.outcome.requestId) ? { ...c, outcome: { kind: 'unknown' } } : c));
   const changeProblems: string[] = [];
   let commentChanges = 0;
   let trackingChanges = 0;
@@ -67,9 +85,9 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
     if (!row) continue;
     commentChanges += e.comment.length;
     trackingChanges += e.tracking.length;
-    const comments = allowedFinalValues(e.comment, null, accepted);
+    const comments = allowedFinalValues(known(e.comment), null, accepted);
     if (!comments.includes(row.comment)) changeProblems.push(`order #${e.number}: comment is ${JSON.stringify(row.comment)}, expected one of ${JSON.stringify(comments)}`);
-    const tracking = allowedFinalValues(e.tracking, null, accepted);
+    const tracking = allowedFinalValues(known(e.tracking), null, accepted);
     if (!tracking.includes(row.shipping_tracking)) {
       changeProblems.push(`order #${e.number}: shipping_tracking is ${JSON.stringify(row.shipping_tracking)}, expected one of ${JSON.stringify(tracking)}`);
     }
@@ -96,7 +114,10 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
 
   // 5. Webhooks: every event has a delivery job, every job is done, every message arrived (at least once).
   if (webhookId && receiver) {
-    const events = await db.query<{ id: number; order_id: string | null }>('SELECT id, order_id FROM outbox_events WHERE organization_id = $1 ORDER BY id', [merchantOrgId]);
+    const events = await db.query<{ id: number; order_id: string | null; created_at: string }>(
+      'SELECT id, order_id, created_at FROM outbox_events WHERE organization_id = $1 ORDER BY id',
+      [merchantOrgId],
+    );
     const jobs = await db.query<{ payload: string; state: string }>('SELECT payload, state FROM jobs WHERE kind = $1', [DELIVER_JOB]);
     const jobByEvent = new Map<number, string>();
     for (const j of jobs) {
@@ -110,8 +131,10 @@ export async function runChecks(db: DirectDb, ledger: Ledger, merchantOrgId: str
       const messageId = messageIdFor(webhookId, id);
       orderOfMessage.set(messageId, { orderId: ev.order_id, eventId: id });
       const state = jobByEvent.get(id);
-      if (!state) deliveryProblems.push(`event ${id} has no delivery job`);
-      else if (state !== 'done') deliveryProblems.push(`event ${id}: delivery job is ${state}`);
+      // A finished job goes with the retention window too (it finished after its event was created).
+      if (!state) {
+        if (!mayBePruned(Date.parse(ev.created_at))) deliveryProblems.push(`event ${id} has no delivery job`);
+      } else if (state !== 'done') deliveryProblems.push(`event ${id}: delivery job is ${state}`);
       if (!receiver.received.has(messageId)) deliveryProblems.push(`event ${id} (${messageId}) never arrived`);
     }
     if (receiver.badSignatures > 0) deliveryProblems.push(`${receiver.badSignatures} deliveries with a bad signature`);

@@ -27,8 +27,8 @@ export interface OrderEntry {
 
 export class Ledger {
   readonly orders = new Map<string, OrderEntry>();
-  /** Every request id an answer named, with what it said then. */
-  readonly requests = new Map<string, { orderId: string; state: string }>();
+  /** Every request id an answer named, with what it said then and when (ms). */
+  readonly requests = new Map<string, { orderId: string; state: string; at: number }>();
   readonly counts = {
     requests: 0,
     lostAnswers: 0,
@@ -55,7 +55,7 @@ export class Ledger {
   }
 
   recordRequest(id: string, orderId: string, state: string): void {
-    this.requests.set(id, { orderId, state });
+    this.requests.set(id, { orderId, state, at: Date.now() });
   }
 
   serverError(what: string): void {

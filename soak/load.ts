@@ -15,6 +15,10 @@ export interface LoadContext {
   stopped: () => boolean;
   /** Orders a fulfiller may see (created OPENED or asked to open), for the bulk lane. */
   opened: OrderEntry[];
+  /** A pause before each request (ms), to keep the load steady rather than as fast as it goes. */
+  pauseMs?: number;
+  /** The most orders in one fulfiller `updateOrders` call (default 50); each changed order is a webhook event. */
+  bulkMax?: number;
 }
 
 type Answer = { kind: 'answer'; data: any; errors: { message: string; path?: unknown[]; extensions?: { code?: string } }[] } | { kind: 'lost' };
@@ -22,6 +26,7 @@ type Answer = { kind: 'answer'; data: any; errors: { message: string; path?: unk
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function call(ctx: LoadContext, token: string, path: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
+  if (ctx.pauseMs) await sleep(ctx.pauseMs);
   ctx.ledger.counts.requests += 1;
   try {
     const res = await fetch(`${ctx.url}${path}`, {
@@ -152,7 +157,7 @@ export async function fulfillerLane(ctx: LoadContext): Promise<void> {
       continue;
     }
     const batch = new Map<number, OrderEntry>();
-    const size = 1 + Math.floor(ctx.random() * 50);
+    const size = 1 + Math.floor(ctx.random() * (ctx.bulkMax ?? 50));
     for (let i = 0; i < size * 2 && batch.size < size; i++) {
       const e = ctx.opened[Math.floor(ctx.random() * ctx.opened.length)];
       batch.set(e.number, e);

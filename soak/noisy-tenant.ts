@@ -21,7 +21,8 @@ export interface NoisyTenant {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startNoisyTenant(server: CliRunner & { url: string }): Promise<NoisyTenant> {
+/** `burstEveryMs`: time between two bursts (default 200 ms after the last answer: as fast as the server takes them). */
+export async function startNoisyTenant(server: CliRunner & { url: string }, opts: { burstEveryMs?: number } = {}): Promise<NoisyTenant> {
   const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
   const merchant = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
   const client = await createClient(server, { org: merchant.id, scopes: 'view_orders create_orders edit_integrations' });
@@ -48,7 +49,8 @@ export async function startNoisyTenant(server: CliRunner & { url: string }): Pro
           ),
         );
         created += batch.filter((r) => r?.body?.data?.orderCreate).length;
-        await sleep(batch.every((r) => r === undefined) ? 500 : 200);
+        const pause = batch.every((r) => r === undefined) ? 500 : (opts.burstEveryMs ?? 200);
+        for (let waited = 0; waited < pause && !stopped(); waited += 200) await sleep(200);
       }
     },
     async stop() {

@@ -17,6 +17,7 @@ import { splitLane } from './split-lane.ts';
 import { startReceiver } from './receiver.ts';
 import { startNoisyTenant, type NoisyTenant } from './noisy-tenant.ts';
 import { DEFAULT_FAIRNESS } from '../src/jobs/workers.ts';
+import { RETENTION_WINDOW_MS, seedArchive, sizeStableCheck, startSizeSampler, steadyStateEnv } from './steady-state.ts';
 
 export interface SoakOptions {
   durationMs: number;
@@ -26,6 +27,15 @@ export interface SoakOptions {
   /** How long to wait for PENDING requests and webhook deliveries after the load (ms). */
   drainTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Steady-state mode (steady-state.ts): one-minute retention windows, paced load, the size check. */
+  retention?: {
+    /** Orders imported into an archive tenant before the load. */
+    archiveOrders: number;
+    /** Pause of each lane before each request (ms). */
+    pauseMs: number;
+    /** Every retention window (ms); default a minute. A day shows what the size does without retention. */
+    windowMs?: number;
+  };
 }
 
 export interface SoakResult {
@@ -67,10 +77,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '200',
         // A killed worker's claimed jobs wait this long before another claim: short, so the soak drains quickly.
         ORDERGRAPH_JOB_LEASE_MS: '5000',
+        ...(opts.retention ? steadyStateEnv(opts.retention.windowMs ?? RETENTION_WINDOW_MS) : {}),
       },
     });
     const s = server;
     log(`soak: ${s.dbKind}, ${Math.round(opts.durationMs / 1000)} s, ${opts.kills} kill(s), seed ${seed}, server ${s.url}, receiver ${receiver.url}`);
+    if (opts.retention) await seedArchive(s, opts.retention.archiveOrders, log);
 
     const supplier = await createOrganization(s, { kind: 'SUPPLIER' });
     const merchant = await createOrganization(s, { kind: 'MERCHANT', defaultSupplier: supplier.id });
@@ -97,11 +109,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
 
     // A second tenant whose receiver never answers, creating orders all along (see noisy-tenant.ts).
-    noisy = await startNoisyTenant(s);
+    noisy = await startNoisyTenant(s, opts.retention ? { burstEveryMs: 60_000 } : undefined);
 
     const ledger = new Ledger();
     let stopped = false;
-    const ctx: LoadContext = { url: s.url, merchantToken, supplierToken, ledger, random, stopped: () => stopped, opened: [] };
+    const ctx: LoadContext = { url: s.url, merchantToken, supplierToken, ledger, random, stopped: () => stopped, opened: [], pauseMs: opts.retention?.pauseMs, bulkMax: opts.retention ? 5 : undefined };
+    const sizeDb = opts.retention ? await openDirectDb(s) : undefined;
+    const sampler = sizeDb ? startSizeSampler(s, sizeDb, () => ledger.counts.requests, log) : undefined;
     const started = Date.now();
     const lanes = [...Array.from({ length: opts.merchantLanes ?? 4 }, (_, i) => merchantLane(ctx, i)), fulfillerLane(ctx), splitLane(ctx, split, 0), noisy.lane(() => stopped)];
 
@@ -122,6 +136,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const rest = started + opts.durationMs - Date.now();
     if (rest > 0) await sleep(rest);
     stopped = true;
+    await sampler?.stop();
+    await sizeDb?.close();
     await Promise.all(lanes);
     const loadSeconds = (Date.now() - started) / 1000;
     const noisyHeld = noisy.receiver.maxOpen;
@@ -143,7 +159,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         await sleep(250);
       }
       log(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s`);
-      const checks = [...(await runChecks(db, ledger, merchant.id, webhookId, webhookId ? receiver : undefined)), ...(await runSplitChecks(db, merchant.id))];
+      // With retention on, rows older than the window may be gone: the checks then read only what must remain.
+      const keptSince = opts.retention ? Date.now() - (opts.retention.windowMs ?? RETENTION_WINDOW_MS) + 5_000 : undefined;
+      const checks = [...(await runChecks(db, ledger, merchant.id, webhookId, webhookId ? receiver : undefined, keptSince)), ...(await runSplitChecks(db, merchant.id))];
+      if (sampler) checks.push(sizeStableCheck(sampler.samples));
       const output = s.output();
       const crash = /uncaught|unhandledRejection|"level":60/i.exec(output);
       checks.push({ name: 'no uncaught exception in the server output', detail: `${output.length} characters of recent output read`, problems: crash ? [output.slice(Math.max(0, crash.index - 200), crash.index + 800)] : [] });

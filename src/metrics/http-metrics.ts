@@ -3,11 +3,11 @@
  * `GET /metrics`. Mounted on the root server (not inside a plugin), so its hook sees every route.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import client from 'prom-client';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Db } from '../db/database.ts';
 import { refreshQueueGauges } from './queue-gauges.ts';
 import { registry } from './registry.ts';
+import { SlotCounter, SlotHistogram, type CounterSlot, type HistogramSlot } from './slot-metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,20 +18,20 @@ declare module 'fastify' {
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-const requests = new client.Counter({
+const requests = new SlotCounter({
   name: 'ordergraph_http_requests_total',
   help: 'HTTP requests by route, method and status code',
   labelNames: ['route', 'method', 'status'] as const,
   registers: [registry],
 });
-const requestSeconds = new client.Histogram({
+const requestSeconds = new SlotHistogram({
   name: 'ordergraph_http_request_duration_seconds',
   help: 'HTTP request latency by route and method',
   labelNames: ['route', 'method'] as const,
   buckets: BUCKETS,
   registers: [registry],
 });
-const graphqlSeconds = new client.Histogram({
+const graphqlSeconds = new SlotHistogram({
   name: 'ordergraph_graphql_request_duration_seconds',
   help: 'GraphQL request latency by endpoint and operation (its type and top-level fields)',
   labelNames: ['endpoint', 'operation'] as const,
@@ -71,28 +71,39 @@ function buildLabel(document: DocumentNode, operationName: string | undefined): 
   return `${op.operation} ${unique.length > 3 ? `${unique.slice(0, 3).join(',')},…` : unique.join(',')}`;
 }
 
-// Label children cached by key: prom-client hashes a label object on every call otherwise.
-const counters = new Map<string, client.Counter.Internal>();
-const timers = new Map<string, client.Histogram.Internal<'route' | 'method'>>();
-const graphqlTimers = new Map<string, client.Histogram.Internal<'endpoint' | 'operation'>>();
-
-function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let child = map.get(key);
-  if (child === undefined) {
-    child = make();
-    map.set(key, child);
-  }
-  return child;
+/** One route and method's slots: its duration, and its count by status code. */
+interface RouteSlots {
+  seconds: HistogramSlot;
+  byStatus: Map<number, CounterSlot>;
 }
+const routeSlots = new Map<string, RouteSlots>();
+const operationSlots = new Map<string, HistogramSlot>();
 
 function observe(request: FastifyRequest, status: number, seconds: number): void {
   const route = request.routeOptions.url ?? 'unmatched';
   const method = request.method;
   const key = `${method} ${route}`;
-  cached(counters, `${key} ${status}`, () => requests.labels(route, method, String(status))).inc();
-  cached(timers, key, () => requestSeconds.labels(route, method)).observe(seconds);
+  let slots = routeSlots.get(key);
+  if (slots === undefined) {
+    slots = { seconds: requestSeconds.slot(key, { route, method }), byStatus: new Map() };
+    routeSlots.set(key, slots);
+  }
+  let counter = slots.byStatus.get(status);
+  if (counter === undefined) {
+    counter = requests.slot(`${key} ${status}`, { route, method, status: String(status) });
+    slots.byStatus.set(status, counter);
+  }
+  counter.value++;
+  requestSeconds.record(slots.seconds, seconds);
   const operation = request.graphqlOperation;
-  if (operation !== undefined) cached(graphqlTimers, `${route} ${operation}`, () => graphqlSeconds.labels(route, operation)).observe(seconds);
+  if (operation === undefined) return;
+  const operationKey = `${route} ${operation}`;
+  let timer = operationSlots.get(operationKey);
+  if (timer === undefined) {
+    timer = graphqlSeconds.slot(operationKey, { endpoint: route, operation });
+    operationSlots.set(operationKey, timer);
+  }
+  graphqlSeconds.record(timer, seconds);
 }
 
 /** Adds the counting hook to `server` itself (call before registering routes) and the `/metrics` route. */

@@ -5,7 +5,8 @@
  *
  * Append-only tables keyed in time order (outbox events by serial id, delivery attempts and requests by
  * UUIDv7) are cut at "the first key still inside the window": finding it reads only the rows about to go, so a
- * run that has nothing to prune costs a few index pages however large the table is.
+ * run that has nothing to prune costs a few index pages however large the table is (outbox events also read the
+ * queued delivery jobs, to keep the events those still wait for: a cost of the backlog, not of the table).
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database.ts';
@@ -27,12 +28,12 @@ async function batchStatement(db: Db, table: PrunableTable, cutoff: string, batc
       return sql`DELETE FROM jobs WHERE id IN (
         SELECT id FROM jobs WHERE state <> 'queued' AND finished_at < ${cutoff} ORDER BY finished_at LIMIT ${batch})`;
     case 'outbox_events': {
-      // An event is kept while a delivery job still waits for it, whatever its age.
+      // An event is kept while a delivery job still waits for it, whatever its age — that event only: a dead
+      // endpoint's deliveries are retried for a day, and must not hold every other event of every tenant back.
       const firstKept = await firstKeyFrom(db, sql`SELECT id FROM outbox_events WHERE created_at >= ${cutoff} ORDER BY id LIMIT 1`);
-      const waited = await oldestAwaitedEvent(db, deliverJobKind);
-      const bounds = [firstKept, waited].filter((v) => v != null).map(Number);
-      const below = bounds.length ? sql`id < ${Math.min(...bounds)}` : sql`1 = 1`;
-      return sql`DELETE FROM outbox_events WHERE id IN (SELECT id FROM outbox_events WHERE ${below} ORDER BY id LIMIT ${batch})`;
+      const below = firstKept == null ? sql`1 = 1` : sql`id < ${firstKept}`;
+      return sql`DELETE FROM outbox_events WHERE id IN (
+        SELECT id FROM outbox_events WHERE ${below} AND id NOT IN (${awaitedEvents(db, deliverJobKind)}) ORDER BY id LIMIT ${batch})`;
     }
     case 'webhook_deliveries': {
       const firstKept = await firstKeyFrom(db, sql`SELECT id FROM webhook_deliveries WHERE created_at >= ${cutoff} ORDER BY id LIMIT 1`);
@@ -60,11 +61,9 @@ async function firstKeyFrom(db: Db, query: RawBuilder<{ id: string | number }>):
   return (rows[0] as { id: string | number } | undefined)?.id;
 }
 
-/** The smallest event id a queued delivery job still refers to (its payload's `eventId`). */
-async function oldestAwaitedEvent(db: Db, deliverJobKind: string): Promise<number | undefined> {
+/** The event ids queued delivery jobs refer to (their payload's `eventId`), as a sub-select. */
+function awaitedEvents(db: Db, deliverJobKind: string): RawBuilder<unknown> {
   const eventId = db.kind === 'postgres' ? sql`(payload::json->>'eventId')::bigint` : sql`json_extract(payload, '$.eventId')`;
-  const { rows } = await sql<{ id: number | null }>`SELECT min(${eventId}) AS id FROM jobs WHERE state = 'queued' AND kind = ${deliverJobKind}`.execute(
-    db.kysely,
-  );
-  return rows[0]?.id ?? undefined;
+  // NOT IN over a NULL matches nothing: a payload without an eventId must not stop the prune.
+  return sql`SELECT ${eventId} FROM jobs WHERE state = 'queued' AND kind = ${deliverJobKind} AND ${eventId} IS NOT NULL`;
 }
