@@ -150,11 +150,18 @@ export function writeOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderT
     next[c] = params[c] = value;
     columns += `${c},`;
   }
+  const deferred = tctx.deferredOrderWrites;
+  if (deferred) {
+    deferred.rows.push({ columns: `${columns}version,updated_at`, params });
+    return { next: next as OrderRow, written: WRITTEN };
+  }
   const written = updateOrderColumns(tctx.tx, `${columns}version,updated_at`, params).then((changedRows) => {
     if (changedRows !== 1) throw new Error(`order ${row.id} changed under a held lock`);
   }, duplicateReference(set.external_reference as string | null | undefined));
   return { next: next as OrderRow, written };
 }
+
+const WRITTEN: Promise<void> = Promise.resolve();
 
 export function newOrderId(): string {
   return newRowId();
