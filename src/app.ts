@@ -24,6 +24,7 @@ import { startWorkers, type Workers } from './jobs/workers.ts';
 import { idempotencyPlugin } from './http/idempotency.ts';
 import { errorHandling } from './http/error-handling.ts';
 import { LOG_REDACTION, withoutQuery } from './http/log-redaction.ts';
+import { requestLoggerFactory } from './http/request-logger.ts';
 import { parseRateLimit, RateLimiter } from './http/rate-limit.ts';
 import type { JobHandler } from './jobs/run-job.ts';
 import { applyRequestHandler } from './requests/apply-request.ts';
@@ -100,6 +101,7 @@ export async function buildServer(config: Config, services: Services, tokens: To
   const server: FastifyInstance = Fastify({
     // No instance: Fastify logs nothing.
     loggerInstance: log as FastifyBaseLogger | undefined,
+    childLoggerFactory: log ? requestLoggerFactory : undefined,
     bodyLimit: config.bodyLimitBytes,
     // A caller's X-Request-Id is kept when it is a sane token (it ends up in history rows), else replaced.
     requestIdHeader: false,

@@ -103,21 +103,25 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         },
       });
       scope.graphql.addHook('preValidation', async (_schema, document) => guardDocument(document));
-      scope.graphql.addHook('onResolution', async (execution, context) => {
-        const request = context.reply.request;
-        if (request.changeTargets === undefined) return;
-        const codes = execution.errors?.map((e) => (e.extensions?.code as string | undefined) ?? 'ERROR');
-        request.log.info(
-          {
-            // A person's token (GraphiQL's) names them by email: personal data stays out of logs (history has it).
-            clientId: request.actor?.clientId.startsWith(USER_ACTOR_PREFIX) ? USER_ACTOR_PREFIX.slice(0, -1) : request.actor?.clientId,
-            operation: request.graphqlOperation,
-            targets: request.changeTargets,
-            ...(codes?.length ? { errors: codes } : {}),
-          },
-          'change',
-        );
-      });
+      // Only where the level lets the line be written (nothing changes the level later): Mercurius copies the hook
+      // list into every request and awaits each hook, which a request pays for even when the hook does nothing.
+      if (CHANGE_LOG_LEVELS.has(scope.log.level)) {
+        scope.graphql.addHook('onResolution', async (execution, context) => {
+          const request = context.reply.request;
+          if (request.changeTargets === undefined) return;
+          const codes = execution.errors?.map((e) => (e.extensions?.code as string | undefined) ?? 'ERROR');
+          request.log.info(
+            {
+              // A person's token (GraphiQL's) names them by email: personal data stays out of logs (history has it).
+              clientId: request.actor?.clientId.startsWith(USER_ACTOR_PREFIX) ? USER_ACTOR_PREFIX.slice(0, -1) : request.actor?.clientId,
+              operation: request.graphqlOperation,
+              targets: request.changeTargets,
+              ...(codes?.length ? { errors: codes } : {}),
+            },
+            'change',
+          );
+        });
+      }
       scope.graphql.addHook('preExecution', async (_schema, document, context) => {
         const request = context.reply.request;
         const params = (request.method === 'GET' ? request.query : request.body) as { operationName?: string } | undefined;

@@ -6,9 +6,8 @@
  * webhook's jobs complete without sending. Sending happens outside any transaction; a crash between sending and
  * recording sends the event again with the same `webhook-id` (at least once).
  */
-import type { Kysely } from 'kysely';
 import { withTransaction } from '../context.ts';
-import type { Database } from '../db/tables.ts';
+import { newRowId } from '../db/row-ids.ts';
 import { webhookDeliverySeconds as deliverySeconds } from '../metrics/registry.ts';
 import { completeJob } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/run-job.ts';
@@ -17,46 +16,10 @@ import { recordAttempt } from './webhook-deliveries.ts';
 import { FAILING_AFTER } from './webhook-health.ts';
 import { deliveryTimeoutMs, postWebhook } from './webhook-http-client.ts';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs, retryPolicy } from './webhook-retry-policy.ts';
-import type { DeliveredEvent } from './webhook-formats.ts';
 import { buildRequest } from './webhook-requests.ts';
-import { stopPendingDeliveries, type WebhookRow } from './webhook-subscriptions.ts';
+import { deliveryBatch } from './webhook-delivery-batch.ts';
+import { stopPendingDeliveries } from './webhook-subscriptions.ts';
 import { isoNow } from '../clock.ts';
-
-/** The webhook and the event of a delivery job, in one round trip; either may be gone. */
-async function loadDelivery(
-  db: Kysely<Database>,
-  webhookId: string,
-  eventId: number,
-): Promise<{ webhook?: WebhookRow; event?: DeliveredEvent }> {
-  const row = await db
-    .selectFrom('webhooks as w')
-    .leftJoin('outbox_events as e', (join) => join.on('e.id', '=', eventId))
-    .selectAll('w')
-    .select([
-      'e.id as event_id',
-      'e.organization_id as event_organization_id',
-      'e.order_id as event_order_id',
-      'e.type as event_type',
-      'e.payload as event_payload',
-      'e.created_at as event_created_at',
-    ])
-    .where('w.id', '=', webhookId)
-    .executeTakeFirst();
-  if (!row) return {};
-  const { event_id, event_organization_id, event_order_id, event_type, event_payload, event_created_at, ...webhook } = row;
-  if (event_id == null) return { webhook };
-  return {
-    webhook,
-    event: {
-      id: Number(event_id),
-      organization_id: event_organization_id!,
-      order_id: event_order_id,
-      type: event_type!,
-      payload: event_payload!,
-      created_at: event_created_at!,
-    },
-  };
-}
 
 export const webhookDeliveryHandler: JobHandler = {
   kind: DELIVER_JOB,
@@ -67,16 +30,17 @@ export const webhookDeliveryHandler: JobHandler = {
     const queuedAt = Date.parse(job.createdAt);
     const { webhookId, eventId } = job.payload as DeliverPayload;
     const db = ctx.services.db.kysely;
-    const { webhook, event } = await loadDelivery(db, webhookId, eventId);
+    const batch = deliveryBatch(ctx.services.db);
+    const { webhook, event } = await batch.load(webhookId, eventId);
     if (!webhook || webhook.enabled !== 1 || !event) {
-      await completeJob(db, job.id);
+      await batch.finished(job.id);
       return;
     }
 
     const message = await buildRequest(db, webhook, event);
+    // The webhook's format sends nothing for this event (a KORNITX webhook gets only its own kinds).
     if (!message) {
-      // The webhook's format sends nothing for this event (a KORNITX webhook gets only its own kinds).
-      await completeJob(db, job.id);
+      await batch.finished(job.id);
       return;
     }
     const result = await postWebhook(webhook.endpoint, message.headers, message.body, {
@@ -109,6 +73,21 @@ export const webhookDeliveryHandler: JobHandler = {
       ctx.services.log?.warn({ ...where, ...what }, msg);
     }
 
+    if (result.ok) {
+      // Logged, the failure count reset and the job completed together with the other deliveries finishing now.
+      await batch.succeeded({
+        id: newRowId(),
+        webhookId: webhook.id,
+        organizationId: webhook.organization_id,
+        eventId: event.id,
+        jobId: job.id,
+        attempt: job.attempts,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        responseBody: result.responseBody ?? null,
+      });
+      return;
+    }
     await withTransaction(ctx, async (tctx) => {
       await recordAttempt(tctx.tx, {
         webhookId: webhook.id,
@@ -123,28 +102,17 @@ export const webhookDeliveryHandler: JobHandler = {
         responseBody: result.responseBody,
       });
       const now = isoNow();
-      if (result.ok) {
-        // Conditional, so that a healthy webhook's deliveries do not all write (and lock) its row.
-        await tctx.tx
-          .updateTable('webhooks')
-          .set({ consecutive_failures: 0 })
-          .where('id', '=', webhook.id)
-          .where('consecutive_failures', '<>', 0)
-          .execute();
+      await tctx.tx
+        .updateTable('webhooks')
+        .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), ...(gone ? { enabled: 0, updated_at: now } : {}) }))
+        .where('id', '=', webhook.id)
+        .execute();
+      if (gone) {
+        await stopPendingDeliveries(tctx.tx, webhook.id);
         await completeJob(tctx.tx, job.id);
-      } else {
-        await tctx.tx
-          .updateTable('webhooks')
-          .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), ...(gone ? { enabled: 0, updated_at: now } : {}) }))
-          .where('id', '=', webhook.id)
-          .execute();
-        if (gone) {
-          await stopPendingDeliveries(tctx.tx, webhook.id);
-          await completeJob(tctx.tx, job.id);
-        }
       }
     });
-    if (result.ok || gone) return;
+    if (gone) return;
     // Given up: the window has closed, so retryDelayMs (asked after a throw) gives up too.
     if (givingUp) throw new Error(error ?? 'delivery failed');
     const delayMs = retryAfterMs ?? backoffMs!;
