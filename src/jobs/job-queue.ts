@@ -86,6 +86,12 @@ export async function completeJob(db: Executor, jobId: number): Promise<void> {
   await markDone.execute(db, { id: jobId, finishedAt: isoNow() });
 }
 
+/** Marks a batch's jobs done, in one statement, in the transaction of their effect. */
+export async function completeJobs(db: Executor, jobIds: number[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  await db.updateTable('jobs').set({ state: 'done', finished_at: isoNow(), locked_until: null }).where('id', 'in', jobIds).execute();
+}
+
 const markDone = compiledQuery((db, p: Params<{ id: number; finishedAt: string }>) =>
   db.updateTable('jobs').set({ state: 'done', finished_at: p.finishedAt, locked_until: null }).where('id', '=', p.id),
 );

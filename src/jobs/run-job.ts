@@ -25,6 +25,12 @@ export interface JobHandler {
   lane?: 'default' | 'deliveries';
   /** Finishes the job (completeJob in its effect's transaction) and returns nothing, or returns when to retry. */
   run(ctx: Ctx, job: Job): Promise<RetryAt | undefined> | Promise<void>;
+  /**
+   * Optional: runs several claimed jobs of this kind at once, e.g. in one transaction. They have distinct queue keys
+   * (a claim takes only the oldest queued job of a key). Finishes the jobs it can and returns the others, which
+   * then run one by one with `run`; if it throws, all of them do.
+   */
+  runBatch?(ctx: Ctx, jobs: Job[]): Promise<Job[]>;
   /** After `run` threw on attempt `attempt`: how long to wait before the next, or undefined to give up. */
   retryDelayMs(attempt: number, job: Job, ctx: Ctx): number | undefined;
   /** Called once when the job is given up. */
@@ -63,4 +69,19 @@ export async function runJob(services: Services, handler: JobHandler | undefined
   }
   jobsProcessed.inc({ kind: job.kind, outcome: outcome.outcome });
   return outcome;
+}
+
+/**
+ * Runs jobs of one kind with the handler's `runBatch`; the jobs it leaves (or all of them, if it throws) run one by
+ * one with `runJob`, so one bad job costs its batch a second pass, never its outcome.
+ */
+export async function runJobBatch(services: Services, handler: JobHandler, jobs: Job[], log?: FastifyBaseLogger): Promise<void> {
+  let left = jobs;
+  try {
+    left = await handler.runBatch!(systemCtx(services, `jobs:${jobs[0].id}+${jobs.length - 1}`), jobs);
+  } catch (e) {
+    log?.warn({ err: e, kind: handler.kind, jobs: jobs.length }, 'job batch failed; running its jobs one by one');
+  }
+  if (left.length < jobs.length) jobsProcessed.inc({ kind: handler.kind, outcome: 'done' }, jobs.length - left.length);
+  await Promise.all(left.map((job) => runJob(services, handler, job, log)));
 }

@@ -13,7 +13,7 @@ import os from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../context.ts';
 import { claimJobs, nextDueAt, type Job } from './job-queue.ts';
-import { runJob, type JobHandler } from './run-job.ts';
+import { runJob, runJobBatch, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
 import { FAILING_AFTER } from '../webhooks/webhook-health.ts';
 
@@ -34,8 +34,13 @@ export interface Fairness {
 
 export const DEFAULT_FAIRNESS: Fairness = { perWebhook: 16, perOrganization: 32 };
 
-/** Lanes per worker process: a claimed job's lease starts at once, so a lane claims no more than it has free. */
-const LANE_SIZES = { default: 32, deliveries: 64 } as const;
+/**
+ * Jobs in flight per lane and worker process: a claimed job's lease starts at once, so a lane claims no more than
+ * it has free. The default lane is wide because request jobs run in batches (BATCH_SIZE a transaction).
+ */
+const LANE_SIZES = { default: 256, deliveries: 64 } as const;
+/** Jobs of a kind with `runBatch` run this many at a time, one batch per in-flight task. */
+const BATCH_SIZE = 128;
 /** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
 const CLAIM_BATCH = 8;
 const FALLBACK_POLL_MS = 1000;
@@ -53,7 +58,10 @@ interface Lane {
   perGroup: number;
   perOrganization: number;
   failingAfter: number;
+  /** The tasks running: one job each, or one batch. */
   inFlight: Set<Promise<void>>;
+  /** Jobs in flight (a batch counts all of its jobs). */
+  running: number;
   /**
    * After a claim that found fewer jobs than it had room for (the rest are capped, blocked or not due), a lane
    * that still runs jobs claims again once CLAIM_BATCH of them have finished, jobs were queued, a poll interval
@@ -82,24 +90,47 @@ export function startWorkers(
     // A webhook whose health is FAILING probes with one delivery at a time.
     failingAfter: FAILING_AFTER,
     inFlight: new Set(),
+    running: 0,
     short: undefined,
   }));
   const db = services.db;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
-  const busy = () => lanes.some((l) => l.inFlight.size > 0);
+  const busy = () => lanes.some((l) => l.running > 0);
 
   // Lanes are refilled as they free up, so one slow job (a webhook timing out) holds one lane, not a batch.
-  const start = (lane: Lane, job: Job) => {
-    const run: Promise<void> = runJob(services, byKind.get(job.kind), job, opts.log)
-      .then(() => {})
+  const track = (lane: Lane, jobs: number, work: Promise<void>) => {
+    lane.running += jobs;
+    const run: Promise<void> = work
       .catch((e) => opts.log?.error({ err: e }, 'job bookkeeping failed'))
       .finally(() => {
         lane.inFlight.delete(run);
-        if (lane.short) lane.short.finished++;
+        lane.running -= jobs;
+        if (lane.short) lane.short.finished += jobs;
         signal.wake();
       });
     lane.inFlight.add(run);
+  };
+
+  /** Starts the claimed jobs: those whose handler runs batches in batches of their kind, the others one by one. */
+  const start = (lane: Lane, jobs: Job[]) => {
+    const batches = new Map<JobHandler, Job[]>();
+    for (const job of jobs) {
+      const handler = byKind.get(job.kind);
+      if (handler?.runBatch) {
+        const batch = batches.get(handler) ?? [];
+        batches.set(handler, batch);
+        batch.push(job);
+      } else {
+        track(lane, 1, runJob(services, handler, job, opts.log).then(() => {}));
+      }
+    }
+    for (const [handler, batch] of batches) {
+      for (let from = 0; from < batch.length; from += BATCH_SIZE) {
+        const part = batch.slice(from, from + BATCH_SIZE);
+        track(lane, part.length, part.length === 1 ? runJob(services, handler, part[0], opts.log).then(() => {}) : runJobBatch(services, handler, part, opts.log));
+      }
+    }
   };
 
   /** When a lane held back after a short claim may claim again because a job finished (see Lane.short). */
@@ -110,13 +141,13 @@ export function startWorkers(
     let claimed = 0;
     reclaimAt = undefined;
     for (const lane of lanes) {
-      const free = lane.size - lane.inFlight.size;
-      if (free < CLAIM_BATCH && lane.inFlight.size > 0) continue;
+      const free = lane.size - lane.running;
+      if (free < CLAIM_BATCH && lane.running > 0) continue;
       const { short } = lane;
       // An idle lane whose last claim found nothing looks again, while the other lane is busy, only once jobs were
       // queued or a poll interval passed: otherwise every refill of the busy lane would scan the queue for it too.
-      if (short?.empty && lane.inFlight.size === 0 && busy() && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
-      if (short && lane.inFlight.size > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq) {
+      if (short?.empty && lane.running === 0 && busy() && short.queuedSeq === signal.queuedSeq && Date.now() - short.at < FALLBACK_POLL_MS) continue;
+      if (short && lane.running > 0 && short.finished < CLAIM_BATCH && short.queuedSeq === signal.queuedSeq) {
         const elapsed = Date.now() - short.at;
         const afterFinish = short.finished > 0 && elapsed >= RECLAIM_AFTER_FINISH_MS;
         if (elapsed < FALLBACK_POLL_MS && !afterFinish) {
@@ -128,8 +159,8 @@ export function startWorkers(
         }
       }
       const jobs = await claimJobs(db, id, { ...lane, limit: free, leaseMs });
-      lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0, empty: jobs.length === 0 } : undefined;
-      for (const job of jobs) start(lane, job);
+          lane.short = jobs.length < free ? { at: Date.now(), queuedSeq: signal.queuedSeq, finished: 0, empty: jobs.length === 0 } : undefined;
+      start(lane, jobs);
       claimed += jobs.length;
     }
     return claimed;

@@ -32,6 +32,11 @@ export function recordHistory(tctx: TxCtx, entries: HistoryEntry[]): Promise<voi
   const clientId = tctx.author ? tctx.author.clientId : (tctx.actor?.clientId ?? null);
   const requestId = tctx.author ? tctx.author.requestId : tctx.requestId;
   const rows = entries.map((e) => ({ orderId: e.orderId, organizationId: e.organizationId, action: e.action, changes: JSON.stringify(e.changes), deliveryOrderId: e.deliveryOrderId ?? null }));
+  const deferred = tctx.deferredOrderWrites; // a batch of changes writes its history at its end (deferred-order-writes.ts)
+  if (deferred) {
+    for (const r of rows) deferred.history.push({ ...r, clientId, requestId });
+    return undefined;
+  }
   return insertHistoryRows(tctx.services.db, tctx.tx, rows, { clientId, requestId, now: isoNow() });
 }
 

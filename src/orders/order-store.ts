@@ -140,6 +140,11 @@ export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable
     next[c] = params[c] = value;
     columns += `${c},`;
   }
+  const deferred = tctx.deferredOrderWrites;
+  if (deferred) {
+    deferred.rows.push({ columns: `${columns}version,updated_at`, params });
+    return next as OrderRow;
+  }
   let changedRows;
   try {
     changedRows = await updateOrderColumns(tctx.tx, `${columns}version,updated_at`, params);

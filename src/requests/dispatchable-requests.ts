@@ -96,27 +96,67 @@ export async function recordRequest(
   return requestView(row);
 }
 
+/** A request's outcome, as a worker decided it. */
+export interface Settlement {
+  row: RequestRow;
+  state: 'ACCEPTED' | 'REJECTED';
+  message: string;
+}
+
 /** Settles a PENDING request and reports the outcome by webhook. */
 export async function settleRequest(tctx: TxCtx, row: RequestRow, state: 'ACCEPTED' | 'REJECTED', message: string): Promise<void> {
   const completedAt = isoNow();
   const settled = await settlePending.execute(tctx.tx, { id: row.id, state, message, completedAt });
   if (Number(settled.numAffectedRows) === 0) return; // settled by an earlier run of the same job
-  if (state === 'REJECTED') {
+  await reportSettled(tctx, [{ row, state, message }], completedAt);
+}
+
+/**
+ * Marks a batch's requests settled, which the caller read PENDING under lock in this transaction: one UPDATE per
+ * outcome and message (a batch of accepted updates is one). Their events are the caller's (`reportSettled`).
+ */
+export async function markSettled(tctx: TxCtx, settlements: Settlement[], completedAt: string): Promise<void> {
+  const byOutcome = new Map<string, Settlement[]>();
+  for (const s of settlements) {
+    const key = `${s.state} ${s.message}`;
+    const same = byOutcome.get(key) ?? [];
+    byOutcome.set(key, same);
+    same.push(s);
+  }
+  for (const [, same] of byOutcome) {
+    const { state, message } = same[0];
+    const result = await tctx.tx
+      .updateTable('dispatchable_requests')
+      .set({ state, message, completed_at: completedAt })
+      .where('id', 'in', same.map((s) => s.row.id))
+      .where('state', '=', 'PENDING')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== same.length) throw new Error('a request of the batch was settled under a held lock');
+  }
+}
+
+/** Reports settled requests by webhook (`request/accepted`, `request/rejected`) and logs the rejected ones. */
+export async function reportSettled(tctx: TxCtx, settlements: Settlement[], completedAt: string): Promise<void> {
+  for (const { row, state, message } of settlements) {
+    if (state !== 'REJECTED') continue;
     tctx.services.log?.warn(
       { dispatchableRequestId: row.id, type: row.type, orderId: row.order_id, clientId: row.client_id, requestId: row.request_id, reason: message },
       'request rejected',
     );
   }
-  const view = requestView({ ...row, state, message, completed_at: completedAt });
-  await emitEvents(tctx, [
-    {
-      type: state === 'ACCEPTED' ? 'request/accepted' : 'request/rejected',
-      organizationId: row.organization_id,
-      orderId: row.order_id,
-      subjectId: row.id,
-      body: () => view,
-    },
-  ]);
+  await emitEvents(
+    tctx,
+    settlements.map(({ row, state, message }) => {
+      const view = requestView({ ...row, state, message, completed_at: completedAt });
+      return {
+        type: state === 'ACCEPTED' ? ('request/accepted' as const) : ('request/rejected' as const),
+        organizationId: row.organization_id,
+        orderId: row.order_id,
+        subjectId: row.id,
+        body: () => view,
+      };
+    }),
+  );
 }
 
 export async function getDispatchableRequest(ctx: Ctx, id: string): Promise<DispatchableRequestView> {

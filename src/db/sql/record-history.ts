@@ -98,3 +98,39 @@ const INDEX_TAIL = `INSERT INTO order_event_index
   SELECT order_id, id FROM order_events WHERE id > (${INDEXED_THROUGH}) ORDER BY order_id, id`;
 const MOVE_MARK = 'UPDATE order_event_index_state SET indexed_through = (SELECT max(id) FROM order_events)';
 export { INDEXED_THROUGH };
+
+/** A history row with its own author: a batch of changes asked for by different clients and requests. */
+export interface AuthoredHistoryRow extends HistoryRow {
+  clientId: string | null;
+  requestId: string | null;
+}
+
+/** Inserts rows whose authors differ (the request worker's batches), one statement per 1,000. */
+export async function insertAuthoredHistoryRows(db: Db, tx: Executor, rows: AuthoredHistoryRow[], now: string): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof AuthoredHistoryRow>(k: K) => rows.map((r) => r[k]);
+  if (db.kind === 'postgres') {
+    await runPrebuilt(
+      tx,
+      `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at, delivery_order_id)
+        SELECT v.order_id, v.organization_id, v.client_id, v.request_id, v.action, v.changes, $7, v.delivery_order_id
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[])
+          AS v(order_id, organization_id, client_id, request_id, action, changes, delivery_order_id)`,
+      [col('orderId'), col('organizationId'), col('clientId'), col('requestId'), col('action'), col('changes'), now, col('deliveryOrderId')],
+    );
+    return;
+  }
+  let lastId: bigint | undefined;
+  for (let from = 0; from < rows.length; from += BULK_ROWS) {
+    const chunk = rows.slice(from, from + BULK_ROWS);
+    const text = prebuilt('sqlite', `order_events-authored:${chunk.length}`, () =>
+      `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at, delivery_order_id)
+        SELECT column1, column2, column3, column4, column5, column6, ?, column7 FROM (VALUES ${valuesRows(chunk.length, '(?, ?, ?, ?, ?, ?, ?)')})`,
+    );
+    const params: unknown[] = [now];
+    for (const e of chunk) params.push(e.orderId, e.organizationId, e.clientId, e.requestId, e.action, e.changes, e.deliveryOrderId);
+    lastId = (await runSql(tx, text, params)).insertId;
+  }
+  const last = Number(lastId);
+  if (batchMayBeDue(db, last)) await indexHistoryBatch(db, tx, last);
+}
