@@ -25,6 +25,6 @@ export const currentIo = (): CliIo => running.getStore() ?? processIo;
 /**
  * The process's own io is what `currentIo()` answers anyway, so it is not stored: an AsyncLocalStorage, once run,
  * turns on promise hooks for the whole process for good, and `serve` would pay them on every promise of every
- * request (about 15 % of a DRAFT `orderUpdate`'s server CPU, docs/benchmarks.md, session 8).
+ * request (about a fifth of a DRAFT `orderUpdate`'s server CPU, docs/benchmarks.md, session 8).
  */
 export const withIo = <T>(io: CliIo, fn: () => Promise<T>): Promise<T> => (io === processIo ? fn() : running.run(io, fn));

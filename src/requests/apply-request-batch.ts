@@ -6,19 +6,21 @@
  * A claim holds at most one job per order (the oldest queued of its queue key), so the requests of one order
  * still apply one at a time, in order, each exactly once (the lock and the PENDING check, as for one).
  *
- * A request that throws (a stale expectedVersion, a reference that clashes, anything unplanned) may have written
- * part of its change, so the whole transaction is rolled back; the batch runs again without it, and it is left
- * to the one-by-one path, which rejects or retries it as it does any request.
+ * A patch of fields refused by a DomainError before it queued any write is REJECTED within the batch. Any other
+ * request that throws (its change writes as it goes, or the error was unplanned) may have written part of its
+ * change, so the whole transaction is rolled back; the batch runs again without it, and it is left to the
+ * one-by-one path, which rejects or retries it as it does any request.
  */
-import { withTransaction, type Ctx } from '../context.ts';
+import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
+import { isDomainError } from '../errors/domain-error.ts';
 import { completeJobs, type Job } from '../jobs/job-queue.ts';
 import { lockRequestBatch } from '../db/sql/lock-request.ts';
 import { loadLines } from '../orders/order-store.ts';
 import { isoNow } from '../clock.ts';
-import { flushOrderWrites, newDeferredOrderWrites } from '../orders/deferred-order-writes.ts';
+import { flushOrderWrites, newDeferredOrderWrites, type DeferredOrderWrites } from '../orders/deferred-order-writes.ts';
 import type { OrderPatch } from '../orders/order-input.ts';
 import { markSettled, reportSettled, type RequestRow, type Settlement } from './dispatchable-requests.ts';
-import { decideRequest } from './decide-request.ts';
+import { decideRequest, rejectionMessage } from './decide-request.ts';
 
 /** Rollbacks a batch may take (one request left out each time) before all of its jobs go one by one. */
 const MAX_PASSES = 3;
@@ -35,6 +37,9 @@ function deferrable(row: RequestRow): boolean {
   const patch = JSON.parse(row.payload) as OrderPatch;
   return patch.lines === undefined && patch.fields.externalReference === undefined;
 }
+
+/** What a batch has queued to write so far: order rows, history rows and events. */
+const writesSoFar = (tctx: TxCtx, deferred: DeferredOrderWrites) => deferred.rows.length + deferred.history.length + (tctx.outbox?.length ?? 0);
 
 export async function applyRequestBatch(ctx: Ctx, jobs: Job[]): Promise<Job[]> {
   let batch = jobs;
@@ -66,8 +71,18 @@ export async function applyRequestBatch(ctx: Ctx, jobs: Job[]): Promise<Job[]> {
           const order = orderById.get(row.order_id);
           failed = job;
           if (!order) throw new Error(`order ${row.order_id} not found`); // the one-by-one path rejects it
-          tctx.deferredOrderWrites = deferrable(row) ? deferred : undefined;
-          const settlement = { row, ...(await decideRequest(tctx, row, { row: order, lines: lines.get(order.id) ?? [] })) };
+          const deferring = deferrable(row);
+          tctx.deferredOrderWrites = deferring ? deferred : undefined;
+          const before = writesSoFar(tctx, deferred);
+          let settlement: Settlement;
+          try {
+            settlement = { row, ...(await decideRequest(tctx, row, { row: order, lines: lines.get(order.id) ?? [] })) };
+          } catch (e) {
+            // A patch of fields refused before it queued a write (a stale expectedVersion, a taken reference, an
+            // unknown supplier) wrote nothing: it is REJECTED here, as the one-by-one path would, and the batch goes on.
+            if (!deferring || !isDomainError(e) || writesSoFar(tctx, deferred) !== before) throw e;
+            settlement = { row, state: 'REJECTED', message: rejectionMessage(e) };
+          }
           failed = undefined;
           settled.push(settlement);
           await reportSettled(tctx, [settlement], completedAt);

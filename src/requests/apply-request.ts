@@ -11,7 +11,7 @@ import { loadOrderForChange } from '../orders/order-store.ts';
 import { lockRequest as lockRequestRow } from '../db/sql/lock-request.ts';
 import { APPLY_REQUEST_JOB, settleRequest, type RequestRow } from './dispatchable-requests.ts';
 import { applyRequestBatch } from './apply-request-batch.ts';
-import { decideRequest } from './decide-request.ts';
+import { decideRequest, rejectionMessage } from './decide-request.ts';
 
 const MAX_ATTEMPTS = 10;
 
@@ -43,7 +43,7 @@ export const applyRequestHandler: JobHandler = {
       });
     } catch (e) {
       if (!isDomainError(e)) throw e;
-      await reject(ctx, job, requestId, e.code === 'BAD_USER_INPUT' || e.code === 'NOT_FOUND' ? e.message : `${e.code}: ${e.message}`);
+      await reject(ctx, job, requestId, rejectionMessage(e));
     }
   },
   runBatch: applyRequestBatch,

@@ -4,6 +4,7 @@
  * (apply-request.ts) and batches (apply-request-batch.ts); the caller settles the request.
  */
 import type { TxCtx } from '../context.ts';
+import type { DomainError } from '../errors/domain-error.ts';
 import type { OrderPatch } from '../orders/order-input.ts';
 import type { OrderRecord } from '../orders/order-record.ts';
 import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder } from '../orders/order-changes.ts';
@@ -60,3 +61,8 @@ export async function decideRequest(tctx: TxCtx, row: RequestRow, record: OrderR
   return { state: 'ACCEPTED', message: await apply(tctx, type, record, JSON.parse(row.payload)) };
 }
 
+
+/** The message of a request refused by a DomainError its change threw. */
+export function rejectionMessage(e: DomainError): string {
+  return e.code === 'BAD_USER_INPUT' || e.code === 'NOT_FOUND' ? e.message : `${e.code}: ${e.message}`;
+}
