@@ -5,6 +5,7 @@
  * passes, with the trees' places swapped, cancel any edge of one place over the other.
  *
  *   npm run bench:pair -- <tree A> [<tree B = this checkout>] [--rounds 16] [--round-ms 1000] [--connections 32]
+ *   BENCH_DB=postgres TEST_DATABASE_URL=postgres://… npm run bench:pair -- <tree A>     (the same on PostgreSQL)
  *
  * A tree is a checkout with its dependencies, e.g. `git worktree add /tmp/base <rev>` and
  * `ln -s "$PWD/node_modules" /tmp/base/node_modules`. The same tree twice (an A/A run) shows the method's own
@@ -16,8 +17,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './lib/load.ts';
 import { createOrders, fetchToken } from './lib/ordergraph-client.ts';
-import { REPO_ROOT, startServe, type Child } from './lib/processes.ts';
+import { REPO_ROOT, runCli, startServe, type Child } from './lib/processes.ts';
 import { DRAFT_ORDERS, draftUpdates } from './scenarios/order-update-draft.ts';
+import { createTestDatabase } from '../test/support/test-database.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,13 +38,20 @@ const connections = Number(opt.connections);
 interface Side {
   child: Child;
   dir: string;
+  drop(): Promise<void>;
   load(ms: number): Promise<{ rps: number; cpuUs: number }>;
 }
 
-/** `serve` from `tree` on a fresh SQLite data directory, with the bench's DRAFT orders to update. */
+/**
+ * `serve` from `tree` on a fresh SQLite data directory (with BENCH_DB=postgres: a fresh database next to
+ * TEST_DATABASE_URL, dropped at the end), with the bench's DRAFT orders to update.
+ */
 async function start(tree: string): Promise<Side> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-pair-'));
-  const { child, origin } = await startServe({ dataDir: dir, bin: path.join(tree, 'bin/ordergraph.js') });
+  const database = process.env.BENCH_DB === 'postgres' ? await createTestDatabase('postgres') : undefined;
+  // `serve` seeds the demo only on SQLite.
+  if (database) await runCli(['demo', '--json'], { dataDir: dir, databaseUrl: database.url }).catch((e) => database.drop().then(() => Promise.reject(e)));
+  const { child, origin } = await startServe({ dataDir: dir, databaseUrl: database?.url, bin: path.join(tree, 'bin/ordergraph.js') });
   const token = await fetchToken(origin, JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')).merchant);
   const orders = await createOrders(origin, token, DRAFT_ORDERS, 'DRAFT');
   let loads = 0;
@@ -51,7 +60,7 @@ async function start(tree: string): Promise<Side> {
     if (r.failed > 0) throw new Error(`${r.failed} failed requests against ${tree}: ${r.errors.join('; ')}`);
     return { rps: r.rps, cpuUs: r.serverCpuUsPerRequest ?? Number.NaN };
   };
-  return { child, dir, load };
+  return { child, dir, load, drop: async () => database?.drop() };
 }
 
 const geomean = (xs: number[]) => Math.exp(xs.reduce((sum, x) => sum + Math.log(x), 0) / xs.length);
@@ -76,6 +85,7 @@ async function pass(earlier: string, later: string): Promise<{ rps: number; cpu:
   } finally {
     for (const s of sides) {
       await s.child.stop();
+      await s.drop();
       fs.rmSync(s.dir, { recursive: true, force: true });
     }
   }

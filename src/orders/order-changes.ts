@@ -13,7 +13,8 @@ import { emitEvents, type OutboxEvent } from '../webhooks/outbox.ts';
 import { recordHistory } from './order-history.ts';
 import type { OrderPatch } from './order-input.ts';
 import { orderView, type OrderRecord } from './order-record.ts';
-import { linesOf, replaceLines, setLineStatus, updateOrderRow } from './order-store.ts';
+import { linesOf, replaceLines, setLineStatus, updateOrderRow, writeOrderRow } from './order-store.ts';
+import { inIssueOrder } from '../db/run-sql.ts';
 import { diffPatch, sameValue } from './patch-diff.ts';
 import { STATUS, statusName } from './status-transitions.ts';
 import { isoNow } from '../clock.ts';
@@ -85,9 +86,13 @@ export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: Or
     if (row.state === 'OPENED') lines = await assignOpenedLines(tctx, row, lines);
   }
   if (Object.keys(changes).length === 0) return;
-  const updated: OrderMaybeLines = { row: await updateOrderRow(tctx, row, set), lines };
-  await recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]);
-  await emitEvents(tctx, emit(tctx, updated, 'order/updated'));
+  // The row and its history are written without waiting, checked just before COMMIT: on PostgreSQL the
+  // change's next statements (the webhook lookup, the request row) travel with them (db/pg-driver.ts).
+  const { next, written } = writeOrderRow(tctx, row, set);
+  const saved = inIssueOrder(written, recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]));
+  saved.catch(() => {}); // awaited below, before COMMIT
+  tctx.beforeCommit.push(() => saved);
+  await emitEvents(tctx, emit(tctx, { row: next, lines }, 'order/updated'));
 }
 
 /**

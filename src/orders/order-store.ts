@@ -129,6 +129,16 @@ export async function setLineStatus(tctx: TxCtx, orderIds: string[], status: Lin
  * split order's opening adds one per delivery order); the version check makes a missed lock fail loudly.
  */
 export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>, versionStep = 1): Promise<OrderRow> {
+  const { next, written } = writeOrderRow(tctx, row, set, versionStep);
+  await written;
+  return next;
+}
+
+/**
+ * `updateOrderRow` without waiting: the row as written, and the write's outcome (it rejects as updateOrderRow
+ * would). A caller that issues more statements before awaiting `written` must await it before COMMIT.
+ */
+export function writeOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable<OrderTable>, versionStep = 1): { next: OrderRow; written: Promise<void> } {
   const version = row.version + versionStep;
   const updatedAt = isoNow();
   const next: Record<string, unknown> = { ...row, version, updated_at: updatedAt };
@@ -143,17 +153,15 @@ export async function updateOrderRow(tctx: TxCtx, row: OrderRow, set: Updateable
   const deferred = tctx.deferredOrderWrites;
   if (deferred) {
     deferred.rows.push({ columns: `${columns}version,updated_at`, params });
-    return next as OrderRow;
+    return { next: next as OrderRow, written: WRITTEN };
   }
-  let changedRows;
-  try {
-    changedRows = await updateOrderColumns(tctx.tx, `${columns}version,updated_at`, params);
-  } catch (e) {
-    return duplicateReference(set.external_reference as string | null | undefined)(e);
-  }
-  if (changedRows !== 1) throw new Error(`order ${row.id} changed under a held lock`);
-  return next as OrderRow;
+  const written = updateOrderColumns(tctx.tx, `${columns}version,updated_at`, params).then((changedRows) => {
+    if (changedRows !== 1) throw new Error(`order ${row.id} changed under a held lock`);
+  }, duplicateReference(set.external_reference as string | null | undefined));
+  return { next: next as OrderRow, written };
 }
+
+const WRITTEN: Promise<void> = Promise.resolve();
 
 export function newOrderId(): string {
   return newRowId();

@@ -87,7 +87,7 @@ export async function recordRequest(
     created_at: now,
     completed_at: input.state === 'PENDING' ? null : now,
   };
-  await insertRequest.execute(tctx.tx, row);
+  await insertRequest.send(tctx.tx, row); // its answer is not read: on PostgreSQL it travels with what follows
   if (input.state === 'PENDING') {
     // A simulated supplier may refuse it: its job goes first in the order's queue.
     if (input.type === 'CANCEL') await cancellationRequested(tctx, input.orderId);

@@ -7,7 +7,7 @@
 import type { TxCtx } from '../context.ts';
 import { enqueueJobs, type NewJob } from '../jobs/job-queue.ts';
 import { BULK_ROWS } from '../db/prebuilt-statements.ts';
-import { insertOutboxEvents } from '../db/sql/insert-outbox-events.ts';
+import { insertOutboxEvents, sendOutboxEvents } from '../db/sql/insert-outbox-events.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
 
@@ -82,7 +82,12 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
   if (!tctx.outbox) {
     const created: OutboxEvent[] = [];
     tctx.outbox = created;
-    tctx.beforeCommit.push(() => writeEvents(tctx, created));
+    // Who is subscribed is looked up now rather than at COMMIT: on PostgreSQL the lookup then travels with the
+    // change's next statements instead of taking a round trip of its own.
+    const organizationId = events[0].organizationId;
+    const early = enabledWebhooks(tctx, [organizationId]);
+    early.catch(() => {}); // awaited in writeEvents; a failure there fails the transaction
+    tctx.beforeCommit.push(() => writeEvents(tctx, created, organizationId, early));
   }
   tctx.outbox.push(...events);
 }
@@ -114,17 +119,16 @@ export async function enabledWebhooks(tctx: TxCtx, organizationIds: readonly str
   return rows.map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
 }
 
-async function writeEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<void> {
-  const orgs = events.every((e) => e.organizationId === events[0].organizationId)
-    ? [events[0].organizationId]
-    : [...new Set(events.map((e) => e.organizationId))];
-  const webhooks = await enabledWebhooks(tctx, orgs);
+async function writeEvents(tctx: TxCtx, events: OutboxEvent[], firstOrganization: string, early: Promise<EnabledWebhook[]>): Promise<void> {
+  const webhooks = events.every((e) => e.organizationId === firstOrganization)
+    ? await early
+    : await enabledWebhooks(tctx, [...new Set(events.map((e) => e.organizationId))]);
   const subscribed = events.map((e) =>
     webhooks.length === 0
       ? NOBODY
       : webhooks.filter((w) => w.organizationId === e.organizationId && (w.types.length === 0 || w.types.includes(e.type))),
   );
-  const ids = await insertEvents(tctx, events, subscribed);
+  const ids = await insertEvents(tctx, events, subscribed, webhooks.length > 0);
   const jobs: NewJob[] = [];
   events.forEach((e, i) => {
     for (const w of subscribed[i]) jobs.push(deliveryJob(w, ids[i], e.orderId));
@@ -139,7 +143,7 @@ const NOBODY: EnabledWebhook[] = [];
  * some webhook subscribes to gets its body built and stored (the snapshot a delivery sends); the others store
  * the JSON `null`, and the feed reads their body when it is polled.
  */
-async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: EnabledWebhook[][]): Promise<number[]> {
+async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: EnabledWebhook[][], needIds: boolean): Promise<number[]> {
   const now = isoNow();
   const kind = tctx.services.db.kind;
   const ids: number[] = [];
@@ -161,7 +165,9 @@ async function insertEvents(tctx: TxCtx, events: OutboxEvent[], subscribed: Enab
       }
       params.push(e.organizationId, e.orderId, e.subjectId ?? e.orderId, e.type, payload, now);
     }
-    ids.push(...(await insertOutboxEvents(tctx.tx, kind, chunk.length, params)));
+    // Without a webhook no job refers to the ids: the insert need not be waited for (db/run-sql.ts sendSql).
+    if (needIds) ids.push(...(await insertOutboxEvents(tctx.tx, kind, chunk.length, params)));
+    else await sendOutboxEvents(tctx.tx, kind, chunk.length, params);
   }
   return ids;
 }

@@ -5,6 +5,7 @@
 import type { Db, Executor } from '../database.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../prebuilt-statements.ts';
 import { runSql } from '../run-sql.ts';
+import { statementName } from '../pg-driver.ts';
 
 /** One history row: the values that differ per row. */
 export interface HistoryRow {
@@ -30,15 +31,14 @@ export async function insertHistoryRows(db: Db, tx: Executor, rows: HistoryRow[]
   const { clientId, requestId, now } = shared;
   if (db.kind === 'postgres') {
     // One array per column: four parameters for PostgreSQL to parse and plan, however many entries.
-    await runPrebuilt(
+    await runSql(
       tx,
-      `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at, delivery_order_id)
-        SELECT v.order_id, v.organization_id, $5, $6, v.action, v.changes, $7, v.delivery_order_id
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $8::text[]) AS v(order_id, organization_id, action, changes, delivery_order_id)`,
+      INSERT_UNNEST_PG,
       [
         rows.map((e) => e.orderId), rows.map((e) => e.organizationId), rows.map((e) => e.action), rows.map((e) => e.changes),
         clientId, requestId, now, rows.map((e) => e.deliveryOrderId),
       ],
+      statementName(INSERT_UNNEST_PG),
     );
     return;
   }
@@ -62,6 +62,10 @@ export async function insertHistoryRows(db: Db, tx: Executor, rows: HistoryRow[]
   const last = Number(lastId);
   if (batchMayBeDue(db, last)) await indexHistoryBatch(db, tx, last);
 }
+
+const INSERT_UNNEST_PG = `INSERT INTO order_events (order_id, organization_id, client_id, request_id, action, changes, created_at, delivery_order_id)
+  SELECT v.order_id, v.organization_id, $5, $6, v.action, v.changes, $7, v.delivery_order_id
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $8::text[]) AS v(order_id, organization_id, action, changes, delivery_order_id)`;
 
 /** A single entry (every change but the bulk ones): a plain one-row insert is the cheapest form. */
 const INSERT_ONE_SQLITE =
