@@ -118,8 +118,18 @@ export function startSizeSampler(
       await running;
       const minute = Math.round((Date.now() - started) / 60_000);
       if (!samples.some((s) => s.minute === minute)) await take(minute);
+      if (server.databaseUrl) log(await vacuumReport(db));
     },
   };
+}
+
+/** PostgreSQL: how often autovacuum ran on the pruned tables, and the dead rows it has not reclaimed yet. */
+async function vacuumReport(db: DirectDb): Promise<string> {
+  const rows = await db.query<{ relname: string; live: number; dead: number; vacuums: number }>(
+    `SELECT relname, n_live_tup AS live, n_dead_tup AS dead, autovacuum_count AS vacuums FROM pg_stat_user_tables
+      WHERE relname IN ('jobs', 'outbox_events', 'webhook_deliveries', 'dispatchable_requests', 'orders', 'webhooks') ORDER BY relname`,
+  );
+  return `  autovacuum: ${rows.map((r) => `${r.relname} ${r.vacuums} runs (${r.live} live, ${r.dead} dead rows)`).join('; ')}`;
 }
 
 /**
