@@ -172,6 +172,7 @@ const env: ScenarioEnv = {
     const s = await launch(label, { noWorkers, env: extraEnv });
     return { ...s, stop: () => s.child.stop() };
   },
+  bareSlice: (durationMs) => bareLoad(durationMs),
   measureBare: async () => {
     if (settings.warmupMs > 0) await bareLoad(settings.warmupMs);
     return bareLoad(settings.durationMs);
