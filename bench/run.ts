@@ -6,7 +6,7 @@
  *
  *   --only a,b            run only these scenarios (ids: see --list)
  *   --list                list the scenarios (and the planned ones) and exit
- *   --profile <id>        run only scenario <id> with the server (for webhookDeliveries: the worker) under
+ *   --profile <id>        run only scenario <id> with the server (webhookDeliveries, asyncRequests: the worker) under
  *                         `node --cpu-prof`, print where its CPU time went during the measurement
  *   --connections <n>     concurrent connections of every HTTP load (default 32)
  *   --duration <s>        measured seconds per HTTP load, and as much again for its bare baseline (default 5)
@@ -118,9 +118,9 @@ const wanted = profileId ? [profileId] : opt.only?.split(',').map((s) => s.trim(
 for (const id of wanted ?? []) {
   if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
 }
-// The shared server's scenarios are profiled through it; webhookDeliveries profiles its own worker process.
-const PROFILABLE = ['token', 'viewer', 'orderUpdate', 'fulfillerBulk', 'createShipments', 'webhookDeliveries'];
-const OWN_PROCESS_PROFILES = new Set(['webhookDeliveries']);
+// The shared server's scenarios are profiled through it; webhookDeliveries and asyncRequests profile their own worker.
+const PROFILABLE = ['token', 'viewer', 'orderUpdate', 'fulfillerBulk', 'createShipments', 'webhookDeliveries', 'asyncRequests'];
+const OWN_PROCESS_PROFILES = new Set(['webhookDeliveries', 'asyncRequests']);
 if (profileId && !PROFILABLE.includes(profileId)) throw new Error(`--profile works with ${PROFILABLE.join(', ')}`);
 const scenarios = SCENARIOS.filter((s) => (!wanted || wanted.includes(s.id)) && s.databases.includes(dbKind));
 
@@ -172,6 +172,7 @@ const env: ScenarioEnv = {
     const s = await launch(label, { noWorkers, env: extraEnv });
     return { ...s, stop: () => s.child.stop() };
   },
+  bareSlice: (durationMs) => bareLoad(durationMs),
   measureBare: async () => {
     if (settings.warmupMs > 0) await bareLoad(settings.warmupMs);
     return bareLoad(settings.durationMs);

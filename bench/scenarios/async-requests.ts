@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { backendCpuDeltaMs } from '../lib/bench-database.ts';
-import { processCpuMs } from '../lib/load.ts';
+import { monotonicUs, processCpuMs } from '../lib/load.ts';
 import { createOrders } from '../lib/ordergraph-client.ts';
 import { startWorker } from '../lib/processes.ts';
 import { ORDER_UPDATE } from './order-update-draft.ts';
@@ -70,13 +70,16 @@ export const asyncRequests: Scenario = {
       env.log(`  ${pending} PENDING; starting the worker`);
       const since = new Date(Date.now() - 1).toISOString();
       const t0 = performance.now();
-      const worker = startWorker({ dataDir: db.dataDir, databaseUrl: db.databaseUrl });
+      const nodeFlags = env.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] : [];
+      const worker = startWorker({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, nodeFlags });
       let left = pending;
       let workerCpuPct: number | undefined;
       let workerCpuUsPerRequest: number | undefined;
       let pgBackendCpuUsPerRequest: number | undefined;
       let pgBackendCpuPct: number | undefined;
       let timedOut = false;
+      // --profile asyncRequests: the worker's profile is summarised over the drain (first settled poll to the end).
+      let profileWindowUs: { start: number; end: number } | undefined;
       try {
         let cpuStart: number | undefined;
         let cpuStartAt = 0;
@@ -96,8 +99,10 @@ export const asyncRequests: Scenario = {
             pgStart = await db.backendCpu();
             cpuStartAt = performance.now();
             settledAtCpuStart = pending - left;
+            profileWindowUs = { start: monotonicUs(), end: 0 };
           }
         }
+        if (profileWindowUs) profileWindowUs.end = monotonicUs();
         const cpuEnd = await processCpuMs(worker.pid);
         const pgMs = backendCpuDeltaMs(pgStart, await db.backendCpu());
         if (cpuStart !== undefined && cpuEnd !== undefined) {
@@ -151,6 +156,7 @@ export const asyncRequests: Scenario = {
           orders: asyncOrders,
         },
         notes,
+        profileWindowsUs: profileWindowUs ? [profileWindowUs] : undefined,
       });
     } finally {
       await server.stop();

@@ -8,6 +8,8 @@
 import { createOrders } from '../lib/ordergraph-client.ts';
 import type { LoadRequest } from '../lib/load.ts';
 import { httpRow, type Scenario } from './types.ts';
+import { backendCpuDeltaMs } from '../lib/bench-database.ts';
+import { rawOrderUpdateRows, walPerChange, walStats } from './order-update-raw.ts';
 
 export const DRAFT_ORDERS = 64;
 export const ORDER_UPDATE = 'mutation($input: OrderInput!) { orderUpdate(input: $input) { id state } }';
@@ -33,7 +35,24 @@ export const orderUpdateDraft: Scenario = {
   async run(env) {
     const server = await env.server();
     const orders = await createOrders(server.origin, server.merchantToken, DRAFT_ORDERS, 'DRAFT');
+    // PostgreSQL: the backends' CPU and the WAL per change, warm-up included (counted from the history rows).
+    const pg = server.db.kind === 'postgres';
+    const updates = async () =>
+      pg ? Number((await server.db.query<{ n: string }>("SELECT count(*) AS n FROM order_events WHERE action = 'updated'"))[0].n) : 0;
+    const [pg0, wal0, n0] = [await server.db.backendCpu(), await walStats(server), await updates()];
     const measured = await env.compare(server, (phase) => draftUpdates(server.merchantToken, orders, phase));
-    return [httpRow(this, env.dbKind, measured, { details: { orders: orders.length } })];
+    const [pg1, wal1, n1] = [await server.db.backendCpu(), await walStats(server), await updates()];
+    const backendMs = backendCpuDeltaMs(pg0, pg1);
+    const pgDetails = pg
+      ? {
+          changes: n1 - n0,
+          pgBackendCpuUsPerChange: backendMs !== undefined ? Math.round((backendMs * 1000) / (n1 - n0)) : undefined,
+          walPerChange: walPerChange(wal0, wal1, n1 - n0),
+        }
+      : {};
+    const row = httpRow(this, env.dbKind, measured, { details: { orders: orders.length, ...pgDetails } });
+    if (!pg) return [row];
+    if (pgDetails.pgBackendCpuUsPerChange !== undefined) row.notes.push(`PostgreSQL backend CPU a change: ${pgDetails.pgBackendCpuUsPerChange} µs`);
+    return [row, ...(await rawOrderUpdateRows(env, server, orders))];
   },
 };

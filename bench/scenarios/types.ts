@@ -83,6 +83,8 @@ export interface ScenarioEnv {
   compare(target: LoadTarget, build: BuildLoad, opts?: CompareOptions): Promise<Comparison>;
   /** Bare baseline alone: warm-up, then `durationMs` (for loads that are a fixed count, see `warmAndMeasure`). */
   measureBare(): Promise<LoadResult>;
+  /** One slice of the bare baseline (no warm-up), for scenarios that interleave a baseline of their own. */
+  bareSlice(durationMs: number): Promise<LoadResult>;
   log(msg: string): void;
 }
 
