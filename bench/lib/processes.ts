@@ -191,9 +191,10 @@ export function startWorker(opts: { dataDir: string; databaseUrl?: string; env?:
 }
 
 /** Runs a one-shot CLI command (`demo --json`, ...) and returns its stdout. */
-export async function runCli(args: string[], opts: { dataDir: string; databaseUrl?: string }): Promise<string> {
+/** `bin`: another checkout's CLI (bench/pair.ts seeds each tree's database with its own migrations). */
+export async function runCli(args: string[], opts: { dataDir: string; databaseUrl?: string; bin?: string }): Promise<string> {
   const env = childEnv({ DATA_DIR: opts.dataDir, DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn' });
-  const child = new Child(`ordergraph ${args.join(' ')}`, [ORDERGRAPH_BIN, ...args], env).start();
+  const child = new Child(`ordergraph ${args.join(' ')}`, [opts.bin ?? ORDERGRAPH_BIN, ...args], env).start();
   const code = await child.wait(60_000);
   if (code !== 0) throw new Error(`ordergraph ${args.join(' ')} exited with ${code}:\n${child.output()}`);
   return child.stdout;
