@@ -50,8 +50,9 @@ async function start(tree: string): Promise<Side> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-pair-'));
   const database = process.env.BENCH_DB === 'postgres' ? await createTestDatabase('postgres') : undefined;
   // `serve` seeds the demo only on SQLite.
-  if (database) await runCli(['demo', '--json'], { dataDir: dir, databaseUrl: database.url }).catch((e) => database.drop().then(() => Promise.reject(e)));
-  const { child, origin } = await startServe({ dataDir: dir, databaseUrl: database?.url, bin: path.join(tree, 'bin/ordergraph.js') });
+  const bin = path.join(tree, 'bin/ordergraph.js');
+  if (database) await runCli(['demo', '--json'], { dataDir: dir, databaseUrl: database.url, bin }).catch((e) => database.drop().then(() => Promise.reject(e)));
+  const { child, origin } = await startServe({ dataDir: dir, databaseUrl: database?.url, bin });
   const token = await fetchToken(origin, JSON.parse(fs.readFileSync(path.join(dir, 'demo.json'), 'utf8')).merchant);
   const orders = await createOrders(origin, token, DRAFT_ORDERS, 'DRAFT');
   let loads = 0;

@@ -6,6 +6,7 @@ import type { Transaction } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { Db } from './db/database.ts';
 import type { Database } from './db/tables.ts';
+import { DomainError } from './errors/domain-error.ts';
 
 export interface Actor {
   clientId: string;
@@ -44,6 +45,12 @@ export interface TxCtx extends Ctx {
   queuedJobs: boolean;
   /** Work to do at the end of the transaction, just before COMMIT (e.g. writing the outbox in one insert). */
   beforeCommit: (() => Promise<void>)[];
+  /**
+   * Outcomes of writes sent without waiting (an order's row and history), each rejecting with the error the change
+   * must report (a unique violation mapped to BAD_USER_INPUT). Awaited just before COMMIT; on a database where a
+   * failed statement fails the COMMIT behind it (`Db.pipelined`), with COMMIT's answer: a round trip less.
+   */
+  commitChecks: Promise<unknown>[];
 }
 
 /**
@@ -57,7 +64,10 @@ export interface TxCtx extends Ctx {
 export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<T>): Promise<T> {
   if ('tx' in ctx) return fn(ctx as TxCtx);
   let queued = false;
-  const result = await ctx.services.db.transaction(async (tx) => {
+  const atCommit = ctx.services.db.pipelined;
+  let checks: Promise<unknown>[] = [];
+  const run = ctx.services.db.transaction(async (tx) => {
+    checks = [];
     // Every field named, in one order: one object shape for every transaction's context (a spread of `ctx` cost
     // 1 KB a transaction and left the domain's reads of it polymorphic).
     const tctx: TxCtx = {
@@ -68,15 +78,35 @@ export async function withTransaction<T>(ctx: Ctx, fn: (tctx: TxCtx) => Promise<
       author: undefined,
       queuedJobs: false,
       beforeCommit: [],
+      commitChecks: checks,
       outbox: undefined,
+      webhooksOfOrder: undefined,
     };
     const r = await fn(tctx);
     for (let i = 0; i < tctx.beforeCommit.length; i++) await tctx.beforeCommit[i]();
+    if (!atCommit) for (let i = 0; i < checks.length; i++) await checks[i];
     queued = tctx.queuedJobs;
     return r;
   });
+  const result = atCommit ? await run.catch((e: unknown) => reportedFailure(checks, e)) : await run;
   if (queued) ctx.services.jobsQueued();
   return result;
+}
+
+/**
+ * Why a transaction whose checks wait for COMMIT failed: the first check's own error when it is a domain error (a
+ * write that failed, as the change reports it: PostgreSQL fails every statement after it with 25P02, and COMMIT
+ * with the raw error), else the transaction's. (After a successful COMMIT every check has passed.)
+ */
+async function reportedFailure(checks: Promise<unknown>[], failure: unknown): Promise<never> {
+  for (const check of checks) {
+    try {
+      await check;
+    } catch (e) {
+      if (e instanceof DomainError) throw e;
+    }
+  }
+  throw failure;
 }
 
 /** A context for work that no client started (workers, CLI, seeding). */

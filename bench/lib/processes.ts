@@ -15,6 +15,7 @@ export { freePort };
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ORDERGRAPH_BIN = path.join(REPO_ROOT, 'bin/ordergraph.js');
 export const BARE_SERVER = path.join(REPO_ROOT, 'bench/lib/bare-server.js');
+export const RAW_DRAFT_SERVER = path.join(REPO_ROOT, 'bench/lib/raw-draft-server.js');
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -132,9 +133,21 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** The bare node:http baseline, listening on a free loopback port. */
-export async function startBare(): Promise<{ child: Child; origin: string }> {
+export function startBare(): Promise<{ child: Child; origin: string }> {
+  return startPlain('bare server', BARE_SERVER, {});
+}
+
+/**
+ * The floor of a DRAFT orderUpdate on SQLite (raw-draft-server.js): the bare server plus the change's statements,
+ * on a copy of `dbFile` at `copyFile`.
+ */
+export function startRawDraft(dbFile: string, copyFile: string): Promise<{ child: Child; origin: string }> {
+  return startPlain('raw DRAFT server', RAW_DRAFT_SERVER, { DB_FILE: dbFile, COPY_FILE: copyFile });
+}
+
+async function startPlain(name: string, script: string, env: Record<string, string>): Promise<{ child: Child; origin: string }> {
   const port = await freePort();
-  const child = new Child('bare server', [BARE_SERVER], childEnv({ PORT: String(port), HOST: '127.0.0.1' })).start();
+  const child = new Child(name, [script], childEnv({ PORT: String(port), HOST: '127.0.0.1', ...env })).start();
   const origin = `http://127.0.0.1:${port}`;
   await child.waitUntil(() => httpOk(`${origin}/`));
   return { child, origin };
@@ -178,9 +191,10 @@ export function startWorker(opts: { dataDir: string; databaseUrl?: string; env?:
 }
 
 /** Runs a one-shot CLI command (`demo --json`, ...) and returns its stdout. */
-export async function runCli(args: string[], opts: { dataDir: string; databaseUrl?: string }): Promise<string> {
+/** `bin`: another checkout's CLI (bench/pair.ts seeds each tree's database with its own migrations). */
+export async function runCli(args: string[], opts: { dataDir: string; databaseUrl?: string; bin?: string }): Promise<string> {
   const env = childEnv({ DATA_DIR: opts.dataDir, DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn' });
-  const child = new Child(`ordergraph ${args.join(' ')}`, [ORDERGRAPH_BIN, ...args], env).start();
+  const child = new Child(`ordergraph ${args.join(' ')}`, [opts.bin ?? ORDERGRAPH_BIN, ...args], env).start();
   const code = await child.wait(60_000);
   if (code !== 0) throw new Error(`ordergraph ${args.join(' ')} exited with ${code}:\n${child.output()}`);
   return child.stdout;

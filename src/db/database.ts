@@ -28,6 +28,12 @@ export interface Db {
   location: string;
   /** Runs `work` in a transaction (on SQLite possibly committed together with others: group-commit.ts). */
   transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL (pg-driver.ts): statements sent together travel together, so a read is best sent as early as its
+   * answer can be known; and a failed statement fails the COMMIT behind it, so a change may send COMMIT before
+   * reading its writes' answers (context.ts `commitChecks`).
+   */
+  pipelined: boolean;
   /** Storage errors (disk full, read-only) seen by `transaction`, for /readyz. */
   writeHealth: WriteHealth;
   close(): Promise<void>;
@@ -70,6 +76,7 @@ export function openDatabase(opts: {
       kysely,
       pool,
       location: `postgres://${url.host}${url.pathname}`,
+      pipelined: true,
       transaction: (work) =>
         kysely
           .transaction()
@@ -109,6 +116,7 @@ export function openDatabase(opts: {
     kind: 'sqlite',
     kysely,
     location: file,
+    pipelined: false,
     transaction: (work) => group.run(work).catch(fail),
     writeHealth,
     close: async () => {

@@ -21,6 +21,7 @@ import * as deliveryOrderListIndexes from './migrations/028-delivery-order-list-
 import * as deliveryResponseBody from './migrations/024-delivery-response-body.ts';
 import * as webhookDeliveryPageIndex from './migrations/029-webhook-delivery-page-index.ts';
 import * as ordersHotUpdates from './migrations/030-orders-hot-updates.ts';
+import * as orderWrittenCheck from './migrations/030-order-written-check.ts';
 
 function migrations(db: Db): Record<string, Migration> {
   return {
@@ -44,6 +45,7 @@ function migrations(db: Db): Record<string, Migration> {
     '024-delivery-response-body': { up: (k) => deliveryResponseBody.up(k) },
     '029-webhook-delivery-page-index': { up: (k) => webhookDeliveryPageIndex.up(k) },
     '030-orders-hot-updates': { up: (k) => ordersHotUpdates.up(k, db.kind) },
+    '030-order-written-check': { up: (k) => orderWrittenCheck.up(k, db.kind) },
   };
 }
 

@@ -86,12 +86,12 @@ export async function applyPatch(tctx: TxCtx, record: OrderMaybeLines, patch: Or
     if (row.state === 'OPENED') lines = await assignOpenedLines(tctx, row, lines);
   }
   if (Object.keys(changes).length === 0) return;
-  // The row and its history are written without waiting, checked just before COMMIT: on PostgreSQL the
-  // change's next statements (the webhook lookup, the request row) travel with them (db/pg-driver.ts).
+  // The row and its history are written without waiting, checked at COMMIT (context.ts commitChecks): on
+  // PostgreSQL the change's next statements, and COMMIT, travel with them (db/pg-driver.ts).
   const { next, written } = writeOrderRow(tctx, row, set);
   const saved = inIssueOrder(written, recordHistory(tctx, [{ orderId: row.id, organizationId: row.organization_id, action: 'updated', changes }]));
-  saved.catch(() => {}); // awaited below, before COMMIT
-  tctx.beforeCommit.push(() => saved);
+  saved.catch(() => {}); // awaited at COMMIT
+  tctx.commitChecks.push(saved);
   await emitEvents(tctx, emit(tctx, { row: next, lines }, 'order/updated'));
 }
 

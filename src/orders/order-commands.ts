@@ -6,7 +6,7 @@ import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
 import { canAccess, requireScope } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { findOrganization } from '../organizations/organizations.ts';
-import { emitEvents } from '../webhooks/outbox.ts';
+import { emitEvents, lookUpWebhooksEarly } from '../webhooks/outbox.ts';
 import { recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
 import { recordHistory } from './order-history.ts';
 import { parseCreateInput, parseUpdateInput } from './order-input.ts';
@@ -88,6 +88,7 @@ export async function updateOrder(ctx: Ctx, input: unknown): Promise<Dispatchabl
   const { target, organizationId, patch } = parseUpdateInput(input);
   const resolved: OrderTarget = 'id' in target ? target : { ...target, organizationId: organizationId ?? actor.organizationId };
   return withTransaction(ctx, async (tctx) => {
+    if ('id' in resolved) lookUpWebhooksEarly(tctx, resolved.id); // PostgreSQL: sent with the lock
     const row = await loadOrderRowForChange(tctx, resolved);
     if (organizationId && organizationId !== row.organization_id) {
       throw badInput('organizationId', 'cannot be changed: an order stays with its organization');

@@ -50,6 +50,8 @@ declare module '../context.ts' {
   interface TxCtx {
     /** The events emitted so far, written just before COMMIT. Declared here so that context.ts needs no outbox. */
     outbox?: OutboxEvent[];
+    /** The webhooks of an order's organization, asked for with the order's lock (`lookUpWebhooksEarly`). */
+    webhooksOfOrder?: { orderId: string; webhooks: Promise<EnabledWebhook[]> };
   }
 }
 
@@ -85,7 +87,8 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
     // Who is subscribed is looked up now rather than at COMMIT: on PostgreSQL the lookup then travels with the
     // change's next statements instead of taking a round trip of its own.
     const organizationId = events[0].organizationId;
-    const early = enabledWebhooks(tctx, [organizationId]);
+    const asked = tctx.webhooksOfOrder;
+    const early = asked && asked.orderId === events[0].orderId ? asked.webhooks : enabledWebhooks(tctx, [organizationId]);
     early.catch(() => {}); // awaited in writeEvents; a failure there fails the transaction
     tctx.beforeCommit.push(() => writeEvents(tctx, created, organizationId, early));
   }
@@ -96,6 +99,26 @@ export async function emitEvents(tctx: TxCtx, events: OutboxEvent[]): Promise<vo
 const enabledWebhooksOf = compiledQuery((db, p: Params<{ organizationId: string }>) =>
   db.selectFrom('webhooks').select(['id', 'organization_id', 'events']).where('organization_id', '=', p.organizationId).where('enabled', '=', 1),
 );
+
+const enabledWebhooksOfOrder = compiledQuery((db, p: Params<{ orderId: string }>) =>
+  db
+    .selectFrom('webhooks')
+    .select(['id', 'organization_id', 'events'])
+    .where('organization_id', '=', (eb) => eb.selectFrom('orders').select('organization_id').where('id', '=', p.orderId))
+    .where('enabled', '=', 1),
+);
+
+/**
+ * Where statements sent together travel together (PostgreSQL), asks for the webhooks of an order's organization
+ * now, with the statement that locks the order, rather than with its first event: a change that emits events then
+ * needs no round trip of its own to find who receives them (the organization of an order never changes).
+ */
+export function lookUpWebhooksEarly(tctx: TxCtx, orderId: string): void {
+  if (!tctx.services.db.pipelined) return;
+  const webhooks = enabledWebhooksOfOrder.execute(tctx.tx, { orderId }).then((r) => r.rows.map(toEnabledWebhook));
+  webhooks.catch(() => {}); // read by emitEvents, if the change emits; a failure fails the transaction anyway
+  tctx.webhooksOfOrder = { orderId, webhooks };
+}
 
 export interface EnabledWebhook {
   id: string;
@@ -116,7 +139,11 @@ export async function enabledWebhooks(tctx: TxCtx, organizationIds: readonly str
           .where('organization_id', 'in', organizationIds)
           .where('enabled', '=', 1)
           .execute();
-  return rows.map((w) => ({ id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] }));
+  return rows.map(toEnabledWebhook);
+}
+
+function toEnabledWebhook(w: { id: string; organization_id: string; events: string }): EnabledWebhook {
+  return { id: w.id, organizationId: w.organization_id, types: JSON.parse(w.events) as string[] };
 }
 
 async function writeEvents(tctx: TxCtx, events: OutboxEvent[], firstOrganization: string, early: Promise<EnabledWebhook[]>): Promise<void> {
