@@ -48,6 +48,15 @@ const CANDIDATES_PER_SLOT = 4;
 
 export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promise<ClaimedJobRow[]> {
   if (c.kinds.length === 0 || c.limit <= 0) return [];
+  const claim = claimStatement(db, workerId, c);
+  if (db.kind === 'sqlite') return (await db.transaction((tx) => claim.execute(tx))).rows;
+  // Named: the text is fixed per lane, so each connection parses it once (and PostgreSQL may keep a generic plan).
+  const { sql: text, parameters } = claim.compile(db.kysely);
+  return (await runSql<ClaimedJobRow>(db.kysely, text, parameters, statementName(text))).rows;
+}
+
+/** The claim statement of `db`'s dialect (the bench's raw floor runs its PostgreSQL text on a bare connection). */
+export function claimStatement(db: Db, workerId: string, c: ClaimLimits): RawBuilder<ClaimedJobRow> {
   const now = new Date();
   const nowIso = now.toISOString();
   const lease = new Date(now.getTime() + c.leaseMs).toISOString();
@@ -59,7 +68,7 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
         AND (j.group_key IS NULL OR j.group_key NOT IN (SELECT group_key FROM group_load WHERE n >= cap))
         AND (j.organization_id IS NULL OR j.organization_id NOT IN (SELECT organization_id FROM org_load WHERE n >= ${c.perOrganization}))`;
   const candidates = db.kind === 'postgres' ? headsFirst(open, n) : oldestFirst(open, n);
-  const claim = sql<ClaimedJobRow>`
+  return sql<ClaimedJobRow>`
     WITH RECURSIVE leased AS MATERIALIZED (
       SELECT group_key, organization_id FROM jobs WHERE state = 'queued' AND locked_until >= ${nowIso}
     ),
@@ -97,10 +106,6 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
       LIMIT ${c.limit}
     )
     RETURNING id, kind, queue_key, payload, attempts, created_at`;
-  if (db.kind === 'sqlite') return (await db.transaction((tx) => claim.execute(tx))).rows;
-  // Named: the text is fixed per lane, so each connection parses it once (and PostgreSQL may keep a generic plan).
-  const { sql: text, parameters } = claim.compile(db.kysely);
-  return (await runSql<ClaimedJobRow>(db.kysely, text, parameters, statementName(text))).rows;
 }
 
 /** The first `n` open jobs, in `run_at, id` order, that no older queued job of their queue key holds back. */

@@ -21,7 +21,7 @@ export interface LoadedPair {
 const EVENT_COLUMNS = `e.id AS event_id, e.organization_id AS event_organization_id, e.order_id AS event_order_id, e.type AS event_type,
   e.payload AS event_payload, e.created_at AS event_created_at`;
 
-const PG_LOAD = `SELECT w.*, ${EVENT_COLUMNS}
+export const PG_LOAD = `SELECT w.*, ${EVENT_COLUMNS}
   FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS p(webhook_id, event_id, ord)
   LEFT JOIN webhooks w ON w.id = p.webhook_id
   LEFT JOIN outbox_events e ON e.id = p.event_id

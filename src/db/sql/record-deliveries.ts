@@ -29,7 +29,7 @@ export interface DeliveredAttempt {
  * in the same statement, if it is due, not leased, and of the same kind, group and organization. The statement
  * sees the completed jobs as still queued, so "the next" is the oldest queued job of the key other than them.
  */
-const PG_RECORD = `WITH attempts AS (
+export const PG_RECORD = `WITH attempts AS (
   INSERT INTO webhook_deliveries
     (id, webhook_id, organization_id, event_id, job_id, attempt, status_code, duration_ms, error, response_body, success, created_at)
   SELECT a.id, a.webhook_id, a.organization_id, a.event_id, a.job_id, a.attempt, a.status_code, a.duration_ms, NULL, a.response_body, 1, $10
