@@ -21,15 +21,46 @@ export function mergeable(text: string): boolean {
   return INSERT.test(text) && !NOT_A_PART.test(text);
 }
 
+/**
+ * The statement's text is built once per sequence of part texts (a trie keyed by the texts themselves: they are
+ * the callers' constants, whose hashes V8 keeps), since building it and hashing the result cost more than the rest.
+ */
+interface Node {
+  next: Map<string, Node>;
+  text?: string;
+}
+const root: Node = { next: new Map() };
+let nodes = 0;
+const MAX_NODES = 200;
+
 export function oneStatement(held: readonly HeldInsert[]): { text: string; values: readonly unknown[] } {
   if (held.length === 1) return held[0];
-  let text = '';
   const values: unknown[] = [];
-  held.forEach((h, i) => {
-    const offset = values.length;
-    const part = offset === 0 ? h.text : h.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  let node: Node | undefined = root;
+  for (const h of held) {
     for (const v of h.values) values.push(v);
+    let next: Node | undefined = node?.next.get(h.text);
+    if (node && !next && nodes < MAX_NODES) {
+      next = { next: new Map() };
+      node.next.set(h.text, next);
+      nodes++;
+    }
+    node = next;
+  }
+  if (node?.text !== undefined) return { text: node.text, values };
+  const text = buildText(held);
+  if (node) node.text = text;
+  return { text, values };
+}
+
+function buildText(held: readonly HeldInsert[]): string {
+  let text = '';
+  let offset = 0;
+  held.forEach((h, i) => {
+    const at = offset;
+    const part = at === 0 ? h.text : h.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
+    offset += h.values.length;
     text += i === held.length - 1 ? ` ${part}` : `${i === 0 ? 'WITH' : ','} w${i} AS (${part})`;
   });
-  return { text, values };
+  return text;
 }
