@@ -8,6 +8,7 @@
 import { createOrders } from '../lib/ordergraph-client.ts';
 import type { LoadRequest } from '../lib/load.ts';
 import { httpRow, type Scenario } from './types.ts';
+import { sqliteFloorRow } from './order-update-floor.ts';
 import { backendCpuDeltaMs } from '../lib/bench-database.ts';
 import { rawOrderUpdateRows, walPerChange, walStats } from './order-update-raw.ts';
 
@@ -51,7 +52,7 @@ export const orderUpdateDraft: Scenario = {
         }
       : {};
     const row = httpRow(this, env.dbKind, measured, { details: { orders: orders.length, ...pgDetails } });
-    if (!pg) return [row];
+    if (!pg) return [row, await sqliteFloorRow(env, server, orders)];
     if (pgDetails.pgBackendCpuUsPerChange !== undefined) row.notes.push(`PostgreSQL backend CPU a change: ${pgDetails.pgBackendCpuUsPerChange} µs`);
     return [row, ...(await rawOrderUpdateRows(env, server, orders))];
   },

@@ -145,21 +145,28 @@ export class TokenService {
     return pending;
   }
 
+  /**
+   * `verify`'s answer for a token verified before, without waiting (bearer-auth.ts answers most requests so):
+   * its entry while it is valid, `false` once it has expired or been revoked, undefined for a token not seen.
+   */
+  known(token: string): { actor: Actor; claims: AccessClaims } | false | undefined {
+    const hit = token === this.recentToken ? this.recentEntry : this.cache.get(token);
+    if (!hit) return undefined;
+    if (hit.claims.exp > Date.now() / 1000 && this.live(hit.claims)) {
+      this.recentToken = token;
+      this.recentEntry = hit;
+      return hit;
+    }
+    this.cache.delete(token);
+    this.recentEntry = undefined;
+    this.recentToken = '';
+    return false;
+  }
+
   /** The actor of a valid, live token; undefined for anything else (bad, expired, revoked). */
   async verify(token: string): Promise<{ actor: Actor; claims: AccessClaims } | undefined> {
-    const now = Date.now() / 1000;
-    const hit = token === this.recentToken ? this.recentEntry : this.cache.get(token);
-    if (hit) {
-      if (hit.claims.exp > now && this.live(hit.claims)) {
-        this.recentToken = token;
-        this.recentEntry = hit;
-        return hit;
-      }
-      this.cache.delete(token);
-      this.recentEntry = undefined;
-      this.recentToken = '';
-      return undefined;
-    }
+    const known = this.known(token);
+    if (known !== undefined) return known || undefined;
     const claims = await this.verifySignature(token);
     if (!claims || !this.live(claims)) return undefined;
     const entry: Cached = {

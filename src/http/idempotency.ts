@@ -36,12 +36,20 @@ function refuse(reply: FastifyReply, status: number, message: string): FastifyRe
 export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db }) => {
   const db = opts.db.kysely;
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    let key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || typeof key !== 'string' || !request.actor) return;
-    if (key.length === 0 || key.length > 255) return refuse(reply, 400, '`Idempotency-Key` must be 1 to 255 characters');
-    const clientId = request.actor.clientId;
-    key = scopedKey(request.actor, key);
+  // Callback style: most requests carry no key, and an async hook would cost them a promise.
+  app.addHook('preHandler', (request, reply, done) => {
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || typeof key !== 'string' || !request.actor) return done();
+    claim(request, reply, request.actor, key).then(() => {
+      if (!reply.sent) done(); // else answered (refused or replayed): the request goes no further
+    }, done);
+  });
+
+  /** Takes the key for this request, or answers it: refused (in use, another body) or the stored response. */
+  const claim = async (request: FastifyRequest, reply: FastifyReply, actor: Actor, given: string) => {
+    if (given.length === 0 || given.length > 255) return refuse(reply, 400, '`Idempotency-Key` must be 1 to 255 characters');
+    const clientId = actor.clientId;
+    const key = scopedKey(actor, given);
     const hash = createHash('sha256').update(request.url).update('\n').update(JSON.stringify(request.body ?? null)).digest('hex');
     const now = Date.now();
     await db
@@ -75,7 +83,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { db: Db 
       .header('content-type', 'application/json; charset=utf-8')
       .header('Idempotent-Replayed', 'true')
       .send(existing.response);
-  });
+  };
 
   const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const held = request.idempotency!;

@@ -1,11 +1,19 @@
+/**
+ * The claim's scheduling rules (db/sql/claim-jobs.ts), on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL
+ * too (its candidates come from a window and, when that holds too few heads, a skip scan of the queue keys).
+ */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase, type TestDbKind } from '../../test/support/test-database.ts';
 import { systemCtx, withTransaction, type Services } from '../context.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { cancelQueuedJobs, claimJobs, completeJob, enqueueJobs, retryJob, type NewJob } from './job-queue.ts';
 
-describe('claiming jobs: lanes, caps per group and organization, failing groups', () => {
+const kinds: TestDbKind[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+for (const kind of kinds) describe(`claiming jobs: lanes, caps per group and organization, failing groups (${kind})`, () => {
+  let testDb: TestDatabase;
   let db: Db;
   let services: Services;
   const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5, failingAfter: 5 };
@@ -17,11 +25,15 @@ describe('claiming jobs: lanes, caps per group and organization, failing groups'
     (await db.kysely.selectFrom('jobs').select('group_key').where('id', 'in', jobs.length ? jobs.map((j) => j.id) : [-1]).execute()).map((r) => r.group_key);
 
   before(async () => {
-    db = openDatabase({ databaseUrl: 'sqlite::memory:', dataDir: '.' });
+    testDb = await createTestDatabase(kind);
+    db = openDatabase({ databaseUrl: testDb.url ?? 'sqlite::memory:', dataDir: '.' });
     await migrateToLatest(db);
     services = { db, jobsQueued: () => {}, webhookAllowPrivate: false };
   });
-  after(() => db.close());
+  after(async () => {
+    await db.close();
+    await testDb.drop();
+  });
   beforeEach(() => db.kysely.deleteFrom('jobs').execute());
 
   it('claims at most perGroup jobs of one group, counting the ones already in flight', async () => {
@@ -73,6 +85,18 @@ describe('claiming jobs: lanes, caps per group and organization, failing groups'
     await enqueue(job('org-a', 'g1', 1));
     assert.deepEqual((await claim({ kinds: ['request'] })).map((j) => j.kind), ['request']);
     assert.deepEqual((await claim()).map((j) => j.kind), ['deliver']);
+  });
+
+  it('reaches the heads of other keys behind a long queue whose head is in flight, in order', async () => {
+    const one = (queueKey: string | null, i: number): NewJob => ({ kind: 'deliver', queueKey, payload: { i } });
+    await enqueue(Array.from({ length: 20 }, (_, i) => one('long', i)));
+    await enqueue([one('k1', 0), one('k2', 0), one('k1', 1), one('k3', 0), one(null, 0)]);
+    const keysOf = async (limit: number) => (await claim({ limit })).map((j) => j.queueKey);
+    assert.deepEqual(await keysOf(1), ['long']);
+    // The next 4 × limit open jobs are all held back by the long queue's head: the others are further on.
+    assert.deepEqual(await keysOf(2), ['k1', 'k2']);
+    assert.deepEqual(await keysOf(2), ['k3', null]);
+    assert.deepEqual(await keysOf(2), [], 'k1’s second waits for its first, the long queue for its head');
   });
 
   it('cancels the queued jobs of a group only', async () => {

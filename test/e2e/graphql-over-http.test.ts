@@ -87,7 +87,11 @@ describe('GraphQL over HTTP (graphql-http server audits)', () => {
       assert.equal(batch.status, 400);
       assert.match(batch.body.errors[0].message, /batched requests are not supported/);
 
-      for (const body of ['{ "query": ', '', 'null', '"{ __typename }"', '{"query": ""}', '{"query": "{ __typename }", "variables": [1]}']) {
+      // Prototype-poisoning keys, plain or escaped, are refused as Fastify's JSON parser refuses them.
+      const poisoned = ['{"__proto__": {"x": 1}}', '{"\\u005f_proto__": {"x": 1}}', '{"constructor": {"prototype": {"x": 1}}}'].map(
+        (variables) => `{"query": "{ __typename }", "variables": ${variables}}`,
+      );
+      for (const body of ['{ "query": ', '', 'null', '"{ __typename }"', '{"query": ""}', '{"query": "{ __typename }", "variables": [1]}', ...poisoned]) {
         const r = await post(endpoint, body);
         assert.equal(r.status, 400, `${body}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.errors[0].extensions.code, 'BAD_USER_INPUT');
