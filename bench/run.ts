@@ -218,7 +218,14 @@ const env: ScenarioEnv = {
     return {
       load: combineLoads(loads),
       bare: combineLoads(bares),
-      rounds: loads.map((l, i) => ({ rps: l.rps, bareRps: bares[i].rps, ratio: round3(l.rps / bares[i].rps) })),
+      // Each round's server CPU a request too: a round whose ratio dips at an unchanged cost was the host's doing.
+      rounds: loads.map((l, i) => ({
+        rps: l.rps,
+        bareRps: bares[i].rps,
+        ratio: round3(l.rps / bares[i].rps),
+        cpuUs: l.serverCpuUsPerRequest,
+        bareCpuUs: bares[i].serverCpuUsPerRequest,
+      })),
     };
   },
   log,

@@ -10,7 +10,6 @@ import { createShipmentsScenario } from './create-shipments.ts';
 import { eventFeedPoller } from './event-feed-poller.ts';
 import { fulfillerBulk } from './fulfiller-bulk.ts';
 import { orderUpdateDraft } from './order-update-draft.ts';
-import { orderUpdateFloor } from './order-update-floor.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import type { PlannedScenario, Scenario } from './types.ts';
 import { viewerQuery } from './viewer-query.ts';
@@ -21,7 +20,6 @@ export const SCENARIOS: Scenario[] = [
   tokenEndpoint,
   viewerQuery,
   orderUpdateDraft,
-  orderUpdateFloor,
   eventFeedPoller,
   fulfillerBulk,
   createShipmentsScenario,

@@ -133,7 +133,8 @@ export interface Comparison {
   load: LoadResult;
   bare: LoadResult;
   /** Each round's target and bare req/s and their ratio: the spread says how noisy the machine was. */
-  rounds: { rps: number; bareRps: number; ratio: number }[];
+  /** Per round; CPU µs a request of the target's server and of the bare one (undefined without /proc). */
+  rounds: { rps: number; bareRps: number; ratio: number; cpuUs?: number; bareCpuUs?: number }[];
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Db, Executor } from '../db/database.ts';
 import type { TxCtx } from '../context.ts';
 import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { isoNow } from '../clock.ts';
-import { claimJobs as claimJobRows, type ClaimLimits } from '../db/sql/claim-jobs.ts';
+import { claimJobs as claimJobRows, type ClaimedJobRow, type ClaimLimits } from '../db/sql/claim-jobs.ts';
 
 export interface Job {
   id: number;
@@ -19,6 +19,17 @@ export interface Job {
   createdAt: string;
   /** When this claim's lease ends: a job still running then may be claimed again, so it must finish before. */
   leaseEndsAt: number;
+  /**
+   * Set by the worker: whether, as this job completes, its lane may go straight to the next job of its queue key
+   * (workers.ts "hand-off"), and under which lease; undefined when the lane must go back to the claim.
+   */
+  handOff?: () => HandOffLease | undefined;
+}
+
+/** The lease a hand-off takes on the next job of a queue key, as a claim would. */
+export interface HandOffLease {
+  workerId: string;
+  leaseMs: number;
 }
 
 export interface NewJob {
@@ -68,17 +79,12 @@ export async function claimJobs(db: Db, workerId: string, limits: ClaimLimits): 
   // Taken before the claim, so it is never later than the lease the claim writes.
   const leaseEndsAt = Date.now() + limits.leaseMs;
   const rows = await claimJobRows(db, workerId, limits);
-  return rows
-    .map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      queueKey: r.queue_key,
-      payload: JSON.parse(r.payload),
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      leaseEndsAt,
-    }))
-    .sort((a, b) => a.id - b.id);
+  return rows.map((r) => jobOf(r, leaseEndsAt)).sort((a, b) => a.id - b.id);
+}
+
+/** A claimed (or handed-off) job row as a Job; `leaseEndsAt` taken before the statement that leased it. */
+export function jobOf(r: ClaimedJobRow, leaseEndsAt: number): Job {
+  return { id: r.id, kind: r.kind, queueKey: r.queue_key, payload: JSON.parse(r.payload), attempts: r.attempts, createdAt: r.created_at, leaseEndsAt };
 }
 
 /** Marks a job done; call it in the same transaction as the job's effect so a re-run finds nothing to do. */

@@ -16,6 +16,14 @@ export interface RetryAt {
   error: string;
 }
 
+/**
+ * What `run` returns when it completed its job and, in the same transaction, leased the next job of its queue key
+ * (Job.handOff allowed it): the worker runs `next` in the same lane without a claim.
+ */
+export interface HandedOff {
+  next: Job;
+}
+
 export interface JobHandler {
   kind: string;
   /**
@@ -23,8 +31,11 @@ export interface JobHandler {
    * servers) in `deliveries`, so a slow receiver never holds up a request (workers.ts). Default: `default`.
    */
   lane?: 'default' | 'deliveries';
-  /** Finishes the job (completeJob in its effect's transaction) and returns nothing, or returns when to retry. */
-  run(ctx: Ctx, job: Job): Promise<RetryAt | undefined> | Promise<void>;
+  /**
+   * Finishes the job (completeJob in its effect's transaction) and returns nothing (or the next job of its queue
+   * key it leased in that transaction, when job.handOff allowed), or returns when to retry.
+   */
+  run(ctx: Ctx, job: Job): Promise<RetryAt | HandedOff | undefined> | Promise<void>;
   /**
    * Optional: runs several claimed jobs of this kind at once, e.g. in one transaction. They have distinct queue keys
    * (a claim takes only the oldest queued job of a key). Finishes the jobs it can and returns the others, which
@@ -37,7 +48,7 @@ export interface JobHandler {
   giveUp?(ctx: Ctx, job: Job, error: string): Promise<void>;
 }
 
-export type JobOutcome = { outcome: 'done' } | { outcome: 'retry'; retryAt: Date } | { outcome: 'failed' };
+export type JobOutcome = { outcome: 'done'; next?: Job } | { outcome: 'retry'; retryAt: Date } | { outcome: 'failed' };
 
 /** Runs `job` with its handler and applies the contract: done, rescheduled, or given up. */
 export async function runJob(services: Services, handler: JobHandler | undefined, job: Job, log?: FastifyBaseLogger): Promise<JobOutcome> {
@@ -46,12 +57,12 @@ export async function runJob(services: Services, handler: JobHandler | undefined
   let outcome: JobOutcome;
   try {
     if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-    const retry = await handler.run(ctx, job);
-    if (retry) {
-      await retryJob(db, job.id, retry.retryAt, retry.error);
-      outcome = { outcome: 'retry', retryAt: retry.retryAt };
+    const result = await handler.run(ctx, job);
+    if (result && 'retryAt' in result) {
+      await retryJob(db, job.id, result.retryAt, result.error);
+      outcome = { outcome: 'retry', retryAt: result.retryAt };
     } else {
-      outcome = { outcome: 'done' };
+      outcome = result ? { outcome: 'done', next: result.next } : { outcome: 'done' };
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -112,6 +112,31 @@ export function startWorkers(
     lane.inFlight.add(run);
   };
 
+  /**
+   * Hand-off: a job completing may lease the next job of its queue key in the same transaction and run it in its
+   * lane, without a claim (which ranks the queue) in between. The caps hold (the next job has the same group and
+   * organization, and takes the finished one's place) and so does the order of a key (the next job is leased only
+   * as the previous one is committed done). The lane's place in the queue is another matter: a hand-off passes
+   * older jobs of the same group or organization that wait behind its cap, so it is allowed only while nobody else
+   * can be waiting for the lane: the lane's last claim came back short (every claimable job was taken), no job was
+   * queued since, and no longer ago than the poll interval (retries falling due are not signalled).
+   */
+  const handOff = (lane: Lane) => {
+    const { short } = lane;
+    if (stopped || !short || short.queuedSeq !== signal.queuedSeq || Date.now() - short.at >= FALLBACK_POLL_MS) return undefined;
+    return { workerId: id, leaseMs };
+  };
+
+  /** Runs a job, then the jobs handed to its lane after it. */
+  const runChain = async (lane: Lane, handler: JobHandler | undefined, first: Job): Promise<void> => {
+    let job: Job | undefined = first;
+    while (job) {
+      job.handOff = () => handOff(lane);
+      const outcome = await runJob(services, handler, job, opts.log);
+      job = outcome.outcome === 'done' ? outcome.next : undefined;
+    }
+  };
+
   /** Starts the claimed jobs: those whose handler runs batches in batches of their kind, the others one by one. */
   const start = (lane: Lane, jobs: Job[]) => {
     const batches = new Map<JobHandler, Job[]>();
@@ -122,7 +147,7 @@ export function startWorkers(
         batches.set(handler, batch);
         batch.push(job);
       } else {
-        track(lane, 1, runJob(services, handler, job, opts.log).then(() => {}));
+        track(lane, 1, runChain(lane, handler, job));
       }
     }
     for (const [handler, batch] of batches) {

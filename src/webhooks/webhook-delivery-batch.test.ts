@@ -126,4 +126,49 @@ for (const kind of kinds) describe(`webhook deliveries run together (${kind})`, 
     assert.deepEqual(states.map((s) => s.state), Array(6).fill('done'));
     assert.equal(received.filter((r) => r.path === '/ok').length, 6);
   });
+
+  it('hands a lane to the next delivery of the same webhook and order when the worker allows it, in order', async () => {
+    await addWebhook('wh-chain', '/chain');
+    await addWebhook('wh-chain-fail', '/fail');
+    const events = [0, 1, 2].flatMap((round) =>
+      ['c1', 'c2'].map((order) => ({ type: 'order/updated' as const, organizationId: 'org-batch', orderId: order, body: () => ({ order, round }) })),
+    );
+    await withTransaction(systemCtx(services), (tctx) => emitEvents(tctx, events));
+    const mine = (jobs: Job[]) => jobs.filter((j) => payload(j).webhookId.startsWith('wh-chain'));
+    const first = mine(await claim());
+    assert.equal(first.length, 4);
+    const lease = { workerId: 'chain-worker', leaseMs: 60_000 };
+    const ran: Job[] = [];
+    // Every lane goes on with what it is handed, as workers.ts does; no claim in between.
+    await Promise.all(
+      first.map(async (start) => {
+        let job: Job | undefined = start;
+        while (job) {
+          job.handOff = () => lease;
+          ran.push(job);
+          const outcome = await runJob(services, handler, job);
+          job = outcome.outcome === 'done' ? outcome.next : undefined;
+        }
+      }),
+    );
+    const okRuns = ran.filter((j) => payload(j).webhookId === 'wh-chain');
+    assert.equal(okRuns.length, 6, 'both orders of the healthy webhook ran to their end in two lanes');
+    for (const order of ['wh:wh-chain:c1', 'wh:wh-chain:c2']) {
+      const ids = okRuns.filter((j) => j.queueKey === order).map((j) => payload(j).eventId);
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in event order');
+      assert.equal(ids.length, 3);
+    }
+    assert.equal(ran.filter((j) => payload(j).webhookId === 'wh-chain-fail').length, 2, 'a failure hands nothing off');
+    const handed = await db.kysely.selectFrom('jobs').select(['state', 'attempts', 'locked_by']).where('queue_key', 'like', 'wh:wh-chain:%').orderBy('id').execute();
+    assert.deepEqual(handed.map((j) => j.state), Array(6).fill('done'));
+    assert.deepEqual(handed.map((j) => [j.attempts, j.locked_by]).slice(2), Array(4).fill([1, 'chain-worker']), 'handed jobs leased like a claim');
+    const log = await db.kysely.selectFrom('webhook_deliveries').select('event_id').where('webhook_id', '=', 'wh-chain').execute();
+    assert.equal(log.length, 6, 'every attempt logged');
+
+    // Without the worker's leave, the lane goes back to the claim.
+    await withTransaction(systemCtx(services), (tctx) => emitEvents(tctx, events.slice(0, 4)));
+    const [again] = mine(await claim()).filter((j) => payload(j).webhookId === 'wh-chain');
+    again.handOff = () => undefined;
+    assert.deepEqual(await runJob(services, handler, again), { outcome: 'done' });
+  });
 });

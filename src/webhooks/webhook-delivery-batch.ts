@@ -8,15 +8,20 @@
  * Each job's `run` still returns only once its own job is done (committed), so the job contract, the order of one
  * webhook's deliveries for one order (the next job of a queue key is claimable only once this one is done) and
  * at-least-once are as before. A failed batch fails each of its jobs, which then retry as any thrown error does.
+ * A success whose worker allows a hand-off (Job.handOff) gets the next job of its queue key, leased in the same
+ * statement, to run in its lane.
  */
 import type { Db } from '../db/database.ts';
 import { loadDeliveries, type LoadedPair } from '../db/sql/load-deliveries.ts';
 import { recordDeliveries, type DeliveredAttempt } from '../db/sql/record-deliveries.ts';
+import { jobOf, type HandOffLease, type Job } from '../jobs/job-queue.ts';
 import { isoNow } from '../clock.ts';
 
 interface Waiter {
-  resolve(): void;
+  resolve(next?: Job): void;
   reject(e: unknown): void;
+  /** The completed job's, when it asked for a hand-off. */
+  handOff?: { jobId: number; queueKey: string; lease: HandOffLease };
 }
 
 interface Load {
@@ -42,16 +47,20 @@ export class DeliveryBatch {
     });
   }
 
-  /** Logs a successful attempt, resets its webhook's failure count and completes its job; resolves once committed. */
-  succeeded(attempt: DeliveredAttempt): Promise<void> {
+  /**
+   * Logs a successful attempt, resets its webhook's failure count and completes its job; resolves once committed,
+   * with the next job of its queue key if the worker allowed a hand-off (`job.handOff`) and one was leased.
+   */
+  succeeded(attempt: DeliveredAttempt, job: Job): Promise<Job | undefined> {
     this.attempts.push(attempt);
-    return this.waitForWrite();
+    const lease = job.queueKey === null ? undefined : job.handOff?.();
+    return this.waitForWrite(lease && { jobId: job.id, queueKey: job.queueKey!, lease });
   }
 
   /** Completes a job that sends nothing (webhook gone or disabled, event gone, nothing in its format). */
-  finished(jobId: number): Promise<void> {
+  async finished(jobId: number): Promise<void> {
     this.done.push(jobId);
-    return this.waitForWrite();
+    await this.waitForWrite();
   }
 
   private async readLoads(): Promise<void> {
@@ -65,9 +74,9 @@ export class DeliveryBatch {
     }
   }
 
-  private waitForWrite(): Promise<void> {
+  private waitForWrite(handOff?: Waiter['handOff']): Promise<Job | undefined> {
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ resolve, reject, handOff });
       if (!this.writing) {
         this.writing = true;
         setImmediate(() => void this.write());
@@ -83,8 +92,16 @@ export class DeliveryBatch {
       this.done = [];
       this.waiters = [];
       try {
-        await recordDeliveries(this.db, attempts, done, isoNow());
-        for (const w of waiters) w.resolve();
+        // One worker's lease per statement: a process runs one worker, so that is every hand-off asked for.
+        const lease = waiters.find((w) => w.handOff)?.handOff?.lease;
+        const handing = lease ? waiters.filter((w) => w.handOff?.lease.workerId === lease.workerId) : [];
+        const leaseEndsAt = Date.now() + (lease?.leaseMs ?? 0);
+        const handOff = lease && { after: handing.map((w) => w.handOff!.jobId), workerId: lease.workerId, leaseUntil: new Date(leaseEndsAt).toISOString() };
+        const next = new Map((await recordDeliveries(this.db, attempts, done, isoNow(), handOff)).map((r) => [r.queue_key, r]));
+        for (const w of waiters) {
+          const row = w.handOff && next.get(w.handOff.queueKey);
+          w.resolve(row && handing.includes(w) ? jobOf(row, leaseEndsAt) : undefined);
+        }
       } catch (e) {
         for (const w of waiters) w.reject(e);
       }

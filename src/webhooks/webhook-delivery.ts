@@ -74,8 +74,9 @@ export const webhookDeliveryHandler: JobHandler = {
     }
 
     if (result.ok) {
-      // Logged, the failure count reset and the job completed together with the other deliveries finishing now.
-      await batch.succeeded({
+      // Logged, the failure count reset and the job completed together with the other deliveries finishing now;
+      // the lane may go on with the next delivery of the same webhook and order (Job.handOff).
+      const next = await batch.succeeded({
         id: newRowId(),
         webhookId: webhook.id,
         organizationId: webhook.organization_id,
@@ -85,8 +86,8 @@ export const webhookDeliveryHandler: JobHandler = {
         statusCode: result.statusCode,
         durationMs: result.durationMs,
         responseBody: result.responseBody ?? null,
-      });
-      return;
+      }, job);
+      return next && { next };
     }
     await withTransaction(ctx, async (tctx) => {
       await recordAttempt(tctx.tx, {

@@ -18,6 +18,8 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
+import { runSql } from '../run-sql.ts';
+import { statementName } from '../pg-driver.ts';
 
 export interface ClaimedJobRow {
   id: number;
@@ -100,6 +102,8 @@ export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promi
       LIMIT ${c.limit}
     )
     RETURNING id, kind, queue_key, payload, attempts, created_at`;
-  const result = db.kind === 'sqlite' ? await db.transaction((tx) => claim.execute(tx)) : await claim.execute(db.kysely);
-  return result.rows;
+  if (db.kind === 'sqlite') return (await db.transaction((tx) => claim.execute(tx))).rows;
+  // Named: the text is fixed per lane, so each connection parses it once (and PostgreSQL may keep a generic plan).
+  const { sql: text, parameters } = claim.compile(db.kysely);
+  return (await runSql<ClaimedJobRow>(db.kysely, text, parameters, statementName(text))).rows;
 }

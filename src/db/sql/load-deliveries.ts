@@ -8,6 +8,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../database.ts';
 import type { OutboxEventTable, WebhookTable } from '../tables.ts';
 import { runSql } from '../run-sql.ts';
+import { statementName } from '../pg-driver.ts';
 
 type WebhookRow = Selectable<WebhookTable>;
 export type DeliveryEventRow = Pick<Selectable<OutboxEventTable>, 'id' | 'organization_id' | 'order_id' | 'type' | 'payload' | 'created_at'>;
@@ -44,7 +45,7 @@ type Row = Partial<WebhookRow> & {
 export async function loadDeliveries(db: Db, pairs: readonly { webhookId: string; eventId: number }[]): Promise<LoadedPair[]> {
   const { rows } =
     db.kind === 'postgres'
-      ? await runSql<Row>(db.kysely, PG_LOAD, [pairs.map((p) => p.webhookId), pairs.map((p) => p.eventId)])
+      ? await runSql<Row>(db.kysely, PG_LOAD, [pairs.map((p) => p.webhookId), pairs.map((p) => p.eventId)], statementName(PG_LOAD))
       : await runSql<Row>(db.kysely, SQLITE_LOAD, [JSON.stringify(pairs.map((p) => [p.webhookId, p.eventId]))]);
   return rows.map(({ event_id, event_organization_id, event_order_id, event_type, event_payload, event_created_at, ...webhook }) => ({
     webhook: webhook.id == null ? undefined : (webhook as WebhookRow),
