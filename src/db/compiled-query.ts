@@ -33,8 +33,6 @@ export interface CompiledStatement<P, R> {
   execute(db: Executor, params: P): Promise<QueryResult<R>>;
   /** A write whose answer is not read: on PostgreSQL, inside a transaction, not waited for (run-sql.ts `sendSql`). */
   send(db: Executor, params: P): Promise<unknown>;
-  /** The SQL text and values, for a caller that sends them another way (run-sql.ts `checkedWriteSql`). */
-  compiled(db: Executor, params: P): { sql: string; values: unknown[] };
 }
 
 export function compiledQuery<P extends Record<string, unknown>, R>(
@@ -69,10 +67,6 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
     send(db, params) {
       const compiled = prepare(db);
       return sendSql(db, compiled.sql, valuesOf(compiled, params), compiled.name);
-    },
-    compiled(db, params) {
-      const compiled = prepare(db);
-      return { sql: compiled.sql, values: valuesOf(compiled, params) };
     },
   };
 }

@@ -76,19 +76,16 @@ export class PipelinedConnection implements DatabaseConnection {
   }
 
   /**
-   * An INSERT whose rows and count nobody reads (or a write checked in SQL, `check`), inside a transaction: held back until the next statement, COMMIT
+   * An INSERT whose rows and count nobody reads, inside a transaction: held back until the next statement, COMMIT
    * or the tick's end, and sent with the other inserts held meanwhile as one statement, `WITH w0 AS (insert…), …
    * insert…`. PostgreSQL then runs, answers and flushes one statement instead of several (an order change's
    * history, request and outbox rows: ~15 % less backend and client CPU a change in bench/lib/raw-order-update.ts).
    * Resolves when it is written; rejects with its statement's error. Others are sent as they come.
    */
-  hold(text: string, values: readonly unknown[], check?: string): Promise<void> {
-    if (!this.tx || (check === undefined && !mergeable(text))) {
-      const statement = check === undefined ? text : oneStatement([{ text, values, check, done: () => {} }]).text;
-      return this.run(statement, values, statementName(statement)).then(() => {});
-    }
+  hold(text: string, values: readonly unknown[]): Promise<void> {
+    if (!this.tx || !mergeable(text)) return this.run(text, values, statementName(text)).then(() => {});
     this.cork();
-    return new Promise((resolve, reject) => this.held.push({ text, values, check, done: (e) => (e === undefined ? resolve() : reject(e)) }));
+    return new Promise((resolve, reject) => this.held.push({ text, values, done: (e) => (e === undefined ? resolve() : reject(e)) }));
   }
 
   private sendHeld(): void {

@@ -8,12 +8,6 @@
 export interface HeldInsert {
   text: string;
   values: readonly unknown[];
-  /**
-   * A write whose outcome is checked in SQL (an order's UPDATE … RETURNING, db/sql/update-order-row.ts): an
-   * expression over `{part}` (the part's WITH name) and its own `$n`, which raises when the write went wrong. With
-   * a checked part, every part is a WITH part and the statement selects the checks.
-   */
-  check?: string;
   /** Settles the caller's promise: no argument when written, the statement's error when not. */
   done(e?: unknown): void;
 }
@@ -29,8 +23,7 @@ export function mergeable(text: string): boolean {
 
 /**
  * The statement's text is built once per sequence of part texts (a trie keyed by the texts themselves: they are
- * the callers' constants, whose hashes V8 keeps; a text comes with one check), since building it and hashing
- * the result cost more than the rest.
+ * the callers' constants, whose hashes V8 keeps), since building it and hashing the result cost more than the rest.
  */
 interface Node {
   next: Map<string, Node>;
@@ -41,7 +34,7 @@ let nodes = 0;
 const MAX_NODES = 200;
 
 export function oneStatement(held: readonly HeldInsert[]): { text: string; values: readonly unknown[] } {
-  if (held.length === 1 && held[0].check === undefined) return held[0];
+  if (held.length === 1) return held[0];
   const values: unknown[] = [];
   let node: Node | undefined = root;
   for (const h of held) {
@@ -61,16 +54,13 @@ export function oneStatement(held: readonly HeldInsert[]): { text: string; value
 }
 
 function buildText(held: readonly HeldInsert[]): string {
-  const renumber = (sql: string, at: number) => (at === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`));
-  const checked = held.some((h) => h.check !== undefined);
   let text = '';
-  const checks: string[] = [];
   let offset = 0;
   held.forEach((h, i) => {
-    const part = renumber(h.text, offset);
-    if (h.check !== undefined) checks.push(renumber(h.check, offset).replaceAll('{part}', `w${i}`));
+    const at = offset;
+    const part = at === 0 ? h.text : h.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
     offset += h.values.length;
-    text += !checked && i === held.length - 1 ? ` ${part}` : `${i === 0 ? 'WITH' : ','} w${i} AS (${part})`;
+    text += i === held.length - 1 ? ` ${part}` : `${i === 0 ? 'WITH' : ','} w${i} AS (${part})`;
   });
-  return checked ? `${text} SELECT ${checks.join(', ')}` : text;
+  return text;
 }

@@ -9,8 +9,7 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Database, Executor } from './tables.ts';
-import { statementName, type PipelinedConnection } from './pg-driver.ts';
-import { oneStatement } from './pg-held-inserts.ts';
+import type { PipelinedConnection } from './pg-driver.ts';
 
 /**
  * The better-sqlite3 handle behind a Kysely instance, keyed by its adapter (shared with its transactions). It is
@@ -68,18 +67,6 @@ export async function writeSql(db: Executor, text: string, values: readonly unkn
   const connection = db.isTransaction ? pgConnections.get(db) : undefined;
   if (connection) return connection.hold(text, values);
   await runSql(db, text, values, name);
-}
-
-/**
- * PostgreSQL only: a write checked in SQL — `check` is an expression over `{part}` (the write's rows, as a WITH
- * part) that raises when they are wrong. Inside a transaction it may go out as one statement with the inserts
- * issued next to it (pg-driver.ts `hold`); elsewhere it runs as `WITH part AS (text) SELECT check`.
- */
-export function checkedWriteSql(db: Executor, text: string, values: readonly unknown[], check: string): Promise<void> {
-  const connection = db.isTransaction ? pgConnections.get(db) : undefined;
-  if (connection) return connection.hold(text, values, check);
-  const statement = oneStatement([{ text, values, check, done: ignore }]).text;
-  return runSql(db, statement, values, statementName(statement)).then(ignore);
 }
 
 /**
