@@ -30,7 +30,6 @@ interface TxState {
 }
 
 const IN_FAILED_TRANSACTION = '25P02';
-
 const NO_VALUES: readonly unknown[] = [];
 
 function toResult<R>(res: pg.QueryResult): QueryResult<R> {
@@ -78,8 +77,8 @@ export class PipelinedConnection implements DatabaseConnection {
   /**
    * An INSERT whose rows and count nobody reads, inside a transaction: held back until the next statement, COMMIT
    * or the tick's end, and sent with the other inserts held meanwhile as one statement, `WITH w0 AS (insert…), …
-   * insert…`. PostgreSQL then runs, answers and flushes one statement instead of several (an order change's
-   * history, request and outbox rows: ~15 % less backend and client CPU a change in bench/lib/raw-order-update.ts).
+   * insert…`. PostgreSQL then runs, answers and flushes one statement instead of several, and pg parses one answer
+   * (an order change's history, request and outbox rows; docs/benchmarks.md, session 9).
    * Resolves when it is written; rejects with its statement's error. Others are sent as they come.
    */
   hold(text: string, values: readonly unknown[]): Promise<void> {
