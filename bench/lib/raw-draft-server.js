@@ -7,12 +7,10 @@
 // DB_FILE: an Ordergraph database with DRAFT orders (the bench's shared server's); it is copied (VACUUM INTO)
 // to COPY_FILE first, so this process writes only its own file.
 import fs from 'node:fs';
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { sendJson, serveBare } from './bare-http.js';
 
-const port = Number(process.env.PORT);
-const host = process.env.HOST || '127.0.0.1';
 const copy = process.env.COPY_FILE;
 fs.rmSync(copy, { force: true });
 new Database(process.env.DB_FILE, { readonly: true }).exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
@@ -71,37 +69,17 @@ function flush() {
     if (db.inTransaction) db.exec('rollback');
     bodies = group.map(() => JSON.stringify({ errors: [{ message: String(e) }] }));
   }
-  group.forEach((g, i) => {
-    g.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(bodies[i]) });
-    g.res.end(bodies[i]);
-  });
+  group.forEach((g, i) => sendJson(g.res, 200, bodies[i]));
 }
 
-const server = http.createServer((req, res) => {
-  if (req.method === 'GET') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
-    return;
-  }
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')).variables.input;
+serveBare(
+  'raw DRAFT server',
+  (text, res) => {
+    const { input } = JSON.parse(text).variables;
     if (waiting.push({ input, res }) === 1) setImmediate(flush);
-  });
-});
-server.keepAliveTimeout = 65_000;
-server.listen(port, host, () => process.stdout.write(`raw DRAFT server listening on http://${host}:${port}\n`));
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () =>
-    server
-      .close(() => {
-        db.close();
-        fs.rmSync(copy, { force: true });
-        fs.rmSync(`${copy}-wal`, { force: true });
-        fs.rmSync(`${copy}-shm`, { force: true });
-        process.exit(0);
-      })
-      .closeAllConnections(),
-  );
-}
+  },
+  () => {
+    db.close();
+    for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) fs.rmSync(f, { force: true });
+  },
+);

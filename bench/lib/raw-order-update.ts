@@ -6,6 +6,8 @@
  *  - `three` (the server's shape since session 8): [BEGIN + SELECT … FOR UPDATE] → [UPDATE + history + webhook
  *    lookup + request row] → [outbox + COMMIT];
  *  - `two`: [BEGIN + SELECT … FOR UPDATE + webhook lookup] → [UPDATE + history + request row + outbox + COMMIT];
+ *  - `now` (the server's shape since session 9): as `two`, the UPDATE checked in SQL (`og_order_written`, migration
+ *    030) and the three inserts as one WITH statement (src/db/pg-held-inserts.ts);
  *  - `cte`: as `two`, with the four writes as one statement (a data-modifying WITH).
  *
  * Statements are named (prepared once per connection) and one tick's writes leave in one writev, as in
@@ -15,8 +17,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { processCpuMs } from './load.ts';
+import { oneStatement } from '../../src/db/pg-held-inserts.ts';
 
-export type RawShape = 'three' | 'two' | 'cte';
+/** The number of parameters of a statement: its highest `$n`. */
+const params = (text: string) => Math.max(...Array.from(text.matchAll(/\$(\d+)/g), (m) => Number(m[1])));
+
+export type RawShape = 'three' | 'two' | 'now' | 'cte';
 
 export interface RawSlice {
   changes: number;
@@ -50,7 +56,9 @@ const WRITES = `WITH u AS (update "orders" set "comment" = $1, "version" = $2, "
     values ($10, $6, $4, 'ORDER_UPDATE', 'ACCEPTED', 'Order updated successfully', 'null', $7, $8, $3, $3)),
   o AS (INSERT INTO outbox_events (organization_id, order_id, subject_id, type, payload, created_at) VALUES ($6, $4, $4, 'order/updated', 'null', $3))
   SELECT count(*) AS n FROM u`;
-const NAMES = new Map([LOCK, WEBHOOKS, WEBHOOKS_OF_ORDER, UPDATE, HISTORY, REQUEST, OUTBOX, WRITES].map((t, i) => [t, `raw${i}`]));
+const UPDATE_CHECKED = `with "u" as (${UPDATE} returning "id") select og_order_written(count(*), $6) as "written" from "u"`;
+const INSERTS = oneStatement([HISTORY, REQUEST, OUTBOX].map((text) => ({ text, values: new Array(params(text)), done() {} }))).text;
+const NAMES = new Map([LOCK, WEBHOOKS, WEBHOOKS_OF_ORDER, UPDATE, HISTORY, REQUEST, OUTBOX, WRITES, UPDATE_CHECKED, INSERTS].map((t, i) => [t, `raw${i}`]));
 
 type Client = pg.Client & { connection: { stream: { cork(): void; uncork(): void } } };
 
@@ -100,6 +108,19 @@ export async function openRawOrderUpdates(
     await early;
     const now = new Date().toISOString();
     const changes = JSON.stringify({ comment: { from: row.comment, to: comment } });
+    if (shape === 'now') {
+      const requestId = randomUUID();
+      const written = c.send(UPDATE_CHECKED, [comment, row.version + 1, now, orderId, row.version, orderId]);
+      const inserted = c.send(INSERTS, [
+        [orderId], [organizationId], ['updated'], [changes], clientId, requestId, now, [null],
+        randomUUID(), organizationId, orderId, 'ORDER_UPDATE', 'ACCEPTED', 'Order updated successfully', 'null', clientId, requestId, now, now,
+        organizationId, orderId, orderId, 'order/updated', 'null', now,
+      ]);
+      const committed = await c.send('COMMIT');
+      await Promise.all([written, inserted]);
+      if (committed.command !== 'COMMIT') throw new Error('raw change did not commit');
+      return;
+    }
     if (shape === 'cte') {
       const written = c.send(WRITES, [comment, row.version + 1, now, orderId, row.version, organizationId, clientId, randomUUID(), changes, randomUUID()]);
       const committed = await c.send('COMMIT');

@@ -32,6 +32,8 @@ export const orderUpdateDraft: Scenario = {
   id: 'orderUpdate',
   title: 'orderUpdate on a DRAFT order (applied at once)',
   goal: { kind: 'ratio', min: 0.25 },
+  // #17: 0.10 on PostgreSQL, whose backends share the machine's cores with the server and the load.
+  goalFor: (db) => ({ kind: 'ratio', min: db === 'postgres' ? 0.1 : 0.25 }),
   databases: ['sqlite', 'postgres'],
   async run(env) {
     const server = await env.server();
@@ -51,7 +53,7 @@ export const orderUpdateDraft: Scenario = {
           walPerChange: walPerChange(wal0, wal1, n1 - n0),
         }
       : {};
-    const row = httpRow(this, env.dbKind, measured, { details: { orders: orders.length, ...pgDetails } });
+    const row = httpRow(this, env.dbKind, measured, { goal: this.goalFor!(env.dbKind), details: { orders: orders.length, ...pgDetails } });
     if (!pg) return [row, await sqliteFloorRow(env, server, orders)];
     if (pgDetails.pgBackendCpuUsPerChange !== undefined) row.notes.push(`PostgreSQL backend CPU a change: ${pgDetails.pgBackendCpuUsPerChange} µs`);
     return [row, ...(await rawOrderUpdateRows(env, server, orders))];

@@ -10,6 +10,13 @@ import { openRawOrderUpdates, type RawShape, type RawSlice } from '../lib/raw-or
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const SHAPES: Record<RawShape, string> = {
+  three: 'three round trips (the server of session 8)',
+  two: 'two round trips, one statement a write',
+  now: "two round trips, the server's statements",
+  cte: 'two round trips, the writes as one statement',
+};
+
 export interface WalStats {
   records: number;
   bytes: number;
@@ -43,7 +50,7 @@ export async function rawOrderUpdateRows(env: ScenarioEnv, server: BenchServer, 
   );
   const rows: ResultRow[] = [];
   try {
-    for (const shape of ['three', 'two'] as RawShape[]) {
+    for (const shape of ['now', 'cte'] as RawShape[]) {
       await raw.run(shape, warmupMs / 2 || slice);
       const wal0 = await walStats(server);
       const slices: RawSlice[] = [];
@@ -68,7 +75,7 @@ export async function rawOrderUpdateRows(env: ScenarioEnv, server: BenchServer, 
       const wal = walPerChange(wal0, wal1, changes);
       rows.push({
         scenario: `orderUpdate raw ${shape}`,
-        title: `orderUpdate's statements from ${connections} raw pipelined pg connections, ${shape === 'two' ? 'two round trips' : 'three round trips (the server today)'}`,
+        title: `orderUpdate's statements from ${connections} raw pipelined pg connections, ${SHAPES[shape]}`,
         db: env.dbKind,
         rps,
         bareRps,

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openDatabase, type Db } from './database.ts';
-import { runSql } from './run-sql.ts';
+import { runSql, sendSql, writeSql } from './run-sql.ts';
+import { mergeable, oneStatement } from './pg-held-inserts.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.ts';
 
@@ -96,4 +97,35 @@ test('a domain error thrown after writes were sent rolls them back', { skip }, a
     .catch((e: Error) => e.message);
   assert.equal(failed, 'refused');
   assert.deepEqual(await rows(), []);
+});
+
+test('inserts whose answers are not read go out as one statement and commit or fail together', { skip }, async () => {
+  await sql`TRUNCATE t`.execute(db.kysely);
+  const text = 'INSERT INTO t (k, v) VALUES ($1, $2)';
+  await db.transaction(async (tx) => {
+    void sendSql(tx, text, ['a', 1]);
+    await Promise.all([writeSql(tx, text, ['b', 2]), writeSql(tx, 'INSERT INTO t (v, k) SELECT $1, $2', [3, 'c'])]);
+  });
+  assert.deepEqual(await rows(), ['a=1', 'b=2', 'c=3']);
+  const failed = await db
+    .transaction(async (tx) => {
+      void sendSql(tx, text, ['d', 4]);
+      await writeSql(tx, 'INSERT INTO t (k, v) VALUES ($1, NULL)', ['e']);
+    })
+    .catch((e: { code?: string }) => e.code);
+  assert.equal(failed, '23502'); // the held insert's own error, reported to its caller
+  assert.deepEqual(await rows(), ['a=1', 'b=2', 'c=3']);
+});
+
+test('held inserts become one WITH statement, parameters renumbered', () => {
+  const done = () => {};
+  const merged = oneStatement([
+    { text: 'INSERT INTO a (x, y) VALUES ($1, $2)', values: [1, 2], done },
+    { text: 'INSERT INTO b (x) SELECT $1', values: [3], done },
+    { text: 'INSERT INTO c (x, y) VALUES ($2, $1)', values: [4, 5], done },
+  ]);
+  assert.equal(merged.text, 'WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)), w1 AS (INSERT INTO b (x) SELECT $3) INSERT INTO c (x, y) VALUES ($5, $4)');
+  assert.deepEqual(merged.values, [1, 2, 3, 4, 5]);
+  assert.equal(mergeable("INSERT INTO t VALUES ('$1')"), false);
+  assert.equal(mergeable('INSERT INTO t VALUES ($1) RETURNING id'), false);
 });

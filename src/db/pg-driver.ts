@@ -7,7 +7,8 @@
  *  - what one tick writes to a connection goes out in one writev (the socket is corked until the next tick);
  *  - BEGIN is sent, not awaited: it travels with the transaction's first statement, and its answer is checked
  *    at COMMIT;
- *  - fixed-shape statements are named (`statementName`): each connection parses and plans them once.
+ *  - fixed-shape statements are named (`statementName`): each connection parses and plans them once;
+ *  - plain INSERTs whose answer is not read are held back and sent together as one statement (`hold`).
  *
  * Errors in a transaction: after a failed statement PostgreSQL fails the ones already sent behind it with 25P02
  * ("current transaction is aborted") and answers COMMIT with ROLLBACK, without an error. The connection keeps the
@@ -16,6 +17,7 @@
  */
 import pg from 'pg';
 import { type CompiledQuery, PostgresDialect, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
+import { mergeable, oneStatement, type HeldInsert } from './pg-held-inserts.ts';
 
 type PgClient = pg.PoolClient & { connection: { stream: { cork(): void; uncork(): void } } };
 
@@ -39,9 +41,11 @@ function toResult<R>(res: pg.QueryResult): QueryResult<R> {
 export class PipelinedConnection implements DatabaseConnection {
   private corked = false;
   private tx: TxState | undefined;
+  private held: HeldInsert[] = [];
   /** The connection may be mid-transaction or dead: the pool must not hand it out again. */
   private broken = false;
   private readonly uncork = (): void => {
+    this.sendHeld();
     this.corked = false;
     this.client.connection.stream.uncork();
   };
@@ -55,6 +59,7 @@ export class PipelinedConnection implements DatabaseConnection {
   /** Sends a statement now (named: prepared once per connection); its answer comes in the order sent. */
   run<R>(text: string, values: readonly unknown[], name?: string): Promise<QueryResult<R>> {
     this.cork();
+    this.sendHeld(); // what was issued before goes first
     const tx = this.tx;
     const sent = this.send(text, values, name);
     if (!tx) return sent.then(toResult<R>);
@@ -67,6 +72,34 @@ export class PipelinedConnection implements DatabaseConnection {
       }
       throw e;
     });
+  }
+
+  /**
+   * An INSERT whose rows and count nobody reads, inside a transaction: held back until the next statement, COMMIT
+   * or the tick's end, and sent with the other inserts held meanwhile as one statement, `WITH w0 AS (insert…), …
+   * insert…`. PostgreSQL then runs, answers and flushes one statement instead of several, and pg parses one answer
+   * (an order change's history, request and outbox rows; docs/benchmarks.md, session 9).
+   * Resolves when it is written; rejects with its statement's error. Others are sent as they come.
+   */
+  hold(text: string, values: readonly unknown[]): Promise<void> {
+    if (!this.tx || !mergeable(text)) return this.run(text, values, statementName(text)).then(() => {});
+    this.cork();
+    return new Promise((resolve, reject) => this.held.push({ text, values, done: (e) => (e === undefined ? resolve() : reject(e)) }));
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    const { text, values } = oneStatement(held);
+    this.run(text, values, statementName(text)).then(
+      () => {
+        for (const h of held) h.done();
+      },
+      (e: unknown) => {
+        for (const h of held) h.done(e);
+      },
+    );
   }
 
   /**
@@ -106,6 +139,7 @@ export class PipelinedConnection implements DatabaseConnection {
     const tx = this.tx;
     if (!tx) throw new Error('COMMIT without a transaction');
     this.cork();
+    this.sendHeld();
     const commit = this.send('COMMIT', NO_VALUES, undefined);
     this.tx = undefined; // whatever COMMIT answers, the transaction is over
     await tx.begun;
@@ -116,8 +150,9 @@ export class PipelinedConnection implements DatabaseConnection {
 
   async rollback(): Promise<void> {
     if (!this.tx) return; // COMMIT has already ended it (a failed COMMIT rolls back)
-    this.tx = undefined;
     this.cork();
+    this.sendHeld(); // their promises settle (ROLLBACK undoes them)
+    this.tx = undefined;
     try {
       await this.send('ROLLBACK', NO_VALUES, undefined);
     } catch {

@@ -55,8 +55,18 @@ const ignore = (): void => {};
 export function sendSql(db: Executor, text: string, values: readonly unknown[], name?: string): Promise<unknown> {
   const connection = db.isTransaction ? pgConnections.get(db) : undefined;
   if (!connection) return runSql(db, text, values, name);
-  connection.run(text, values, name).catch(ignore);
+  connection.hold(text, values).catch(ignore);
   return SENT;
+}
+
+/**
+ * Runs a write whose rows and count the caller does not read (only whether it failed). Inside a PostgreSQL
+ * transaction a plain INSERT may go out as one statement with the inserts issued next to it (pg-driver.ts `hold`).
+ */
+export async function writeSql(db: Executor, text: string, values: readonly unknown[], name?: string): Promise<void> {
+  const connection = db.isTransaction ? pgConnections.get(db) : undefined;
+  if (connection) return connection.hold(text, values);
+  await runSql(db, text, values, name);
 }
 
 /**

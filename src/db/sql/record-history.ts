@@ -4,7 +4,7 @@
  */
 import type { Db, Executor } from '../database.ts';
 import { BULK_ROWS, prebuilt, runPrebuilt, valuesRows } from '../prebuilt-statements.ts';
-import { runSql } from '../run-sql.ts';
+import { runSql, writeSql } from '../run-sql.ts';
 import { statementName } from '../pg-driver.ts';
 
 /** One history row: the values that differ per row. */
@@ -30,8 +30,9 @@ export async function insertHistoryRows(db: Db, tx: Executor, rows: HistoryRow[]
   if (rows.length === 0) return;
   const { clientId, requestId, now } = shared;
   if (db.kind === 'postgres') {
-    // One array per column: four parameters for PostgreSQL to parse and plan, however many entries.
-    await runSql(
+    // One array per column: four parameters for PostgreSQL to parse and plan, however many entries. Nobody reads
+    // the answer: it may go out as one statement with the change's other inserts (run-sql.ts writeSql).
+    await writeSql(
       tx,
       INSERT_UNNEST_PG,
       [
