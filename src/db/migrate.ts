@@ -20,7 +20,7 @@ import * as sandboxSuppliers from './migrations/026-sandbox-suppliers.ts';
 import * as deliveryOrderListIndexes from './migrations/028-delivery-order-list-indexes.ts';
 import * as deliveryResponseBody from './migrations/024-delivery-response-body.ts';
 import * as webhookDeliveryPageIndex from './migrations/029-webhook-delivery-page-index.ts';
-import * as ordersHotUpdates from './migrations/030-orders-hot-updates.ts';
+import * as ordersHotUpdates from './migrations/031-orders-hot-updates.ts';
 import * as orderWrittenCheck from './migrations/030-order-written-check.ts';
 
 function migrations(db: Db): Record<string, Migration> {
@@ -44,7 +44,7 @@ function migrations(db: Db): Record<string, Migration> {
     '028-delivery-order-list-indexes': { up: (k) => deliveryOrderListIndexes.up(k) },
     '024-delivery-response-body': { up: (k) => deliveryResponseBody.up(k) },
     '029-webhook-delivery-page-index': { up: (k) => webhookDeliveryPageIndex.up(k) },
-    '030-orders-hot-updates': { up: (k) => ordersHotUpdates.up(k, db.kind) },
+    '031-orders-hot-updates': { up: (k) => ordersHotUpdates.up(k, db.kind) },
     '030-order-written-check': { up: (k) => orderWrittenCheck.up(k, db.kind) },
   };
 }
