@@ -140,9 +140,23 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         beforeExecution(request, document, params.operationName);
         if (request.method === 'POST') documents.validated(params.query, params.operationName, document);
         const variables = request.graphqlVariables;
+        // Mercurius keeps one compiled query per text, for whichever operation came first: another operation of a
+        // document of several is run by graphql-js instead (the fast path compiles each one of its own).
+        if (params.operationName !== undefined && hasSeveralOperations(document)) return { document, variables };
         return variables === undefined ? undefined : { variables };
       });
     },
     { prefix: opts.prefix },
   );
+}
+
+const operationCounts = new WeakMap<DocumentNode, boolean>();
+/** Whether a (cached, so reused) document holds more than one operation. */
+function hasSeveralOperations(document: DocumentNode): boolean {
+  let several = operationCounts.get(document);
+  if (several === undefined) {
+    several = document.definitions.filter((d) => d.kind === 'OperationDefinition').length > 1;
+    operationCounts.set(document, several);
+  }
+  return several;
 }
