@@ -10,8 +10,9 @@
  * a child process on 127.0.0.1 that answers 204 and counts. Rounds alternate:
  * - `worker`: the product's workers (startWorkers + the delivery handler) in this process, as `ordergraph worker`;
  * - `raw`: the same statements from one bare pg connection in pipeline mode, 16 lanes (the per-webhook cap) at
- *   once: per lane the product's claim text (limit 1), then per delivery the product's load statement and its
- *   record statement (log row + job done + hand-off of the next job of the key), and an undici POST of the stored
+ *   once: per lane the product's claim text (limit 1), then per delivery the product's load statement (claimed
+ *   jobs only) and its record statement (log row + job done + hand-off of the next job of the key, which comes back
+ *   with its webhook and event), and an undici POST of the stored
  *   event payload. No envelope, signature, batching, metrics or job bookkeeping in JavaScript.
  * Printed per drain: deliveries/s (first to last arrival at the receiver), this process's CPU, the database
  * backends' CPU and the receiver's CPU, each per delivery (Linux /proc), and PostgreSQL's transactions (a
@@ -183,11 +184,14 @@ function startProductWorker(db: Db): () => Promise<void> {
   return () => workers.stop();
 }
 
+type RawJob = ClaimedJobRow & { event_payload?: string; webhook?: { organization_id: string } };
+
 /**
  * The raw client, on one pipelined connection, in waves of up to LANES deliveries (the product batches the same
- * way: one load and one record statement for the deliveries that run together): claim what the lanes miss (once
- * 8 are missing or 50 ms have passed, as the worker), load the wave's webhooks and events in one statement, POST
- * each, record the wave (log rows, jobs done, hand-off of each key's next job) in one statement.
+ * way: one record statement for the deliveries that run together): claim what the lanes miss (once
+ * 8 are missing or 50 ms have passed, as the worker), load the claimed jobs' webhooks and events in one statement, POST
+ * each, record the wave (log rows, jobs done, hand-off of each key's next job, read with its webhook and event, so
+ * only claimed jobs are loaded) in one statement.
  */
 async function startRaw(url: string, db: Db, endpoint: string): Promise<() => Promise<void>> {
   const client = new pg.Client({ connectionString: url, pipeline: true } as pg.ClientConfig);
@@ -205,16 +209,21 @@ async function startRaw(url: string, db: Db, endpoint: string): Promise<() => Pr
     await res.body.dump();
     return { status: res.statusCode, durationMs: Math.round(performance.now() - started) };
   };
-  const wave = async (jobs: ClaimedJobRow[]): Promise<ClaimedJobRow[]> => {
+  // Claimed jobs are loaded; handed ones come back from the record statement with their webhook and event.
+  const wave = async (jobs: RawJob[]): Promise<RawJob[]> => {
     const payloads = jobs.map((j) => JSON.parse(j.payload) as { webhookId: string; eventId: number });
-    const loadValues = [payloads.map((p) => p.webhookId), payloads.map((p) => p.eventId)];
-    const pairs = (await client.query<Record<string, unknown>>({ name: 'load', text: PG_LOAD, values: loadValues })).rows;
-    const sent = await Promise.all(jobs.map((j, i) => post(pairs[i].event_payload as string, j.id)));
+    const unloaded = jobs.flatMap((j, i) => (j.event_payload === undefined ? [i] : []));
+    if (unloaded.length > 0) {
+      const loadValues = [unloaded.map((i) => payloads[i].webhookId), unloaded.map((i) => payloads[i].eventId)];
+      const pairs = (await client.query<{ organization_id: string; event_payload: string }>({ name: 'load', text: PG_LOAD, values: loadValues })).rows;
+      unloaded.forEach((i, k) => Object.assign(jobs[i], { event_payload: pairs[k].event_payload, webhook: { organization_id: pairs[k].organization_id } }));
+    }
+    const sent = await Promise.all(jobs.map((j) => post(j.event_payload!, j.id)));
     const ids = jobs.map((j) => j.id);
     const values = [
       jobs.map(() => `raw-${++n}`),
       payloads.map((p) => p.webhookId),
-      pairs.map((p) => p.organization_id),
+      jobs.map((j) => j.webhook!.organization_id),
       payloads.map((p) => p.eventId),
       ids,
       jobs.map((j) => j.attempts),
@@ -227,11 +236,11 @@ async function startRaw(url: string, db: Db, endpoint: string): Promise<() => Pr
       new Date(Date.now() + LEASE_MS).toISOString(),
       'raw',
     ];
-    return (await client.query<ClaimedJobRow>({ name: 'record', text: PG_RECORD, values })).rows;
+    return (await client.query<RawJob>({ name: 'record', text: PG_RECORD, values })).rows;
   };
   let stopped = false;
   const loop = (async () => {
-    let jobs: ClaimedJobRow[] = [];
+    let jobs: RawJob[] = [];
     let claimedAt = 0;
     while (!stopped) {
       const missing = LANES - jobs.length;

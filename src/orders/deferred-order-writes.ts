@@ -8,6 +8,7 @@
 import type { TxCtx } from '../context.ts';
 import { updateOrderRows, type OrderRowWrite } from '../db/sql/update-order-rows.ts';
 import { insertAuthoredHistoryRows, type AuthoredHistoryRow } from '../db/sql/record-history.ts';
+import { inIssueOrder } from '../db/run-sql.ts';
 import { isoNow } from '../clock.ts';
 
 export interface DeferredOrderWrites {
@@ -26,9 +27,11 @@ export function newDeferredOrderWrites(): DeferredOrderWrites {
   return { rows: [], history: [] };
 }
 
-/** Writes what was deferred, in the caller's transaction. */
-export async function flushOrderWrites(tctx: TxCtx, deferred: DeferredOrderWrites): Promise<void> {
+/**
+ * Writes what was deferred, in the caller's transaction, and the caller's `more` writes issued right after them:
+ * on PostgreSQL they all travel together (one round trip).
+ */
+export async function flushOrderWrites(tctx: TxCtx, deferred: DeferredOrderWrites, more?: () => Promise<unknown>): Promise<void> {
   const db = tctx.services.db;
-  await updateOrderRows(db, tctx.tx, deferred.rows);
-  await insertAuthoredHistoryRows(db, tctx.tx, deferred.history, isoNow());
+  await inIssueOrder(updateOrderRows(db, tctx.tx, deferred.rows), insertAuthoredHistoryRows(db, tctx.tx, deferred.history, isoNow()), more?.());
 }

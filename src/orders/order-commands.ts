@@ -9,7 +9,9 @@ import { findOrganization } from '../organizations/organizations.ts';
 import { emitEvents, lookUpWebhooksEarly } from '../webhooks/outbox.ts';
 import { recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
 import { recordHistory } from './order-history.ts';
-import { parseCreateInput, parseUpdateInput } from './order-input.ts';
+import { parseCreateInput, parseUpdateInput, type OrderPatch } from './order-input.ts';
+import { readsNothingBack } from './patch-diff.ts';
+import { updateDraftInBatch } from './draft-update-batch.ts';
 import { fieldColumns, orderView, type OrderRecord, type OrderView } from './order-record.ts';
 import { applyPatch, cancelOrder, checkPatchReferences, checkVersion, merchantChangeRefusal, openOrder, orderEvents } from './order-changes.ts';
 import { insertOrder, linesOf, loadOrderForChange, loadOrderRowForChange, newOrderId, type OrderTarget } from './order-store.ts';
@@ -87,6 +89,14 @@ export async function updateOrder(ctx: Ctx, input: unknown): Promise<Dispatchabl
   const actor = requireScope(ctx, 'edit_orders');
   const { target, organizationId, patch } = parseUpdateInput(input);
   const resolved: OrderTarget = 'id' in target ? target : { ...target, organizationId: organizationId ?? actor.organizationId };
+  const alone = () => updateOrderAlone(ctx, resolved, organizationId, patch);
+  // A patch of fields of an order named by id may share a transaction with the changes arriving with it.
+  if ('id' in target && readsNothingBack(patch)) return updateDraftInBatch({ ctx, orderId: target.id, organizationId, patch, alone });
+  return alone();
+}
+
+/** One change in its own transaction: every change a DRAFT batch (draft-update-batch.ts) does not take. */
+function updateOrderAlone(ctx: Ctx, resolved: OrderTarget, organizationId: string | undefined, patch: OrderPatch): Promise<DispatchableRequestView> {
   return withTransaction(ctx, async (tctx) => {
     if ('id' in resolved) lookUpWebhooksEarly(tctx, resolved.id); // PostgreSQL: sent with the lock
     const row = await loadOrderRowForChange(tctx, resolved);

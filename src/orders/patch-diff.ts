@@ -46,3 +46,13 @@ export function diffPatch(row: OrderRow, currentLines: readonly LineRow[] | unde
   changes.lines = { from: current, to: patch.lines };
   return { changes, set, lines: patch.lines };
 }
+
+/**
+ * True when applying the patch reads back none of its own writes: it changes only fields (no lines, which are
+ * replaced and reassigned as they go; no external reference, whose uniqueness is checked against other orders).
+ * Such a change can be written with a batch's, set-based, at the batch's end (deferred-order-writes.ts): the
+ * request worker's batches and the merchant's DRAFT batches (draft-update-batch.ts) both ask this.
+ */
+export function readsNothingBack(patch: OrderPatch): boolean {
+  return patch.lines === undefined && patch.fields.externalReference === undefined;
+}

@@ -19,6 +19,7 @@ import { loadLines } from '../orders/order-store.ts';
 import { isoNow } from '../clock.ts';
 import { flushOrderWrites, newDeferredOrderWrites, type DeferredOrderWrites } from '../orders/deferred-order-writes.ts';
 import type { OrderPatch } from '../orders/order-input.ts';
+import { readsNothingBack } from '../orders/patch-diff.ts';
 import { markSettled, reportSettled, type RequestRow, type Settlement } from './dispatchable-requests.ts';
 import { decideRequest, rejectionMessage } from './decide-request.ts';
 
@@ -27,15 +28,9 @@ const MAX_PASSES = 3;
 
 const requestIdOf = (job: Job) => (job.payload as { requestId: string }).requestId;
 
-/**
- * A patch of an order's fields reads back none of its writes, so its order row and history are written with the
- * batch's (deferred-order-writes.ts). Lines (replaced and reassigned) and a new external reference (whose
- * uniqueness is checked against the other orders) are written as they go.
- */
+/** A patch that reads back none of its writes has its order row and history written with the batch's. */
 function deferrable(row: RequestRow): boolean {
-  if (row.type !== 'ORDER_UPDATE') return false;
-  const patch = JSON.parse(row.payload) as OrderPatch;
-  return patch.lines === undefined && patch.fields.externalReference === undefined;
+  return row.type === 'ORDER_UPDATE' && readsNothingBack(JSON.parse(row.payload) as OrderPatch);
 }
 
 /** What a batch has queued to write so far: order rows, history rows and events. */

@@ -16,7 +16,7 @@ import { runJob } from '../jobs/run-job.ts';
 import { DELIVER_JOB, emitEvents } from './outbox.ts';
 import { webhookDeliveryHandler as handler } from './webhook-delivery.ts';
 import { closeWebhookConnections } from './webhook-http-client.ts';
-import { newSecret } from './webhook-signing.ts';
+import { messageIdFor, newSecret } from './webhook-signing.ts';
 
 const kinds: TestDbKind[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
@@ -164,6 +164,9 @@ for (const kind of kinds) describe(`webhook deliveries run together (${kind})`, 
     assert.deepEqual(handed.map((j) => [j.attempts, j.locked_by]).slice(2), Array(4).fill([1, 'chain-worker']), 'handed jobs leased like a claim');
     const log = await db.kysely.selectFrom('webhook_deliveries').select('event_id').where('webhook_id', '=', 'wh-chain').execute();
     assert.equal(log.length, 6, 'every attempt logged');
+    // A handed job sends its own event (on PostgreSQL read by the statement that leased it, not by a load).
+    const sent = received.filter((r) => r.path === '/chain').map((r) => r.id);
+    assert.deepEqual(sent.sort(), okRuns.map((j) => messageIdFor('wh-chain', payload(j).eventId)).sort());
 
     // Without the worker's leave, the lane goes back to the claim.
     await withTransaction(systemCtx(services), (tctx) => emitEvents(tctx, events.slice(0, 4)));

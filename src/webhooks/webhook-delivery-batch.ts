@@ -9,7 +9,7 @@
  * webhook's deliveries for one order (the next job of a queue key is claimable only once this one is done) and
  * at-least-once are as before. A failed batch fails each of its jobs, which then retry as any thrown error does.
  * A success whose worker allows a hand-off (Job.handOff) gets the next job of its queue key, leased in the same
- * statement, to run in its lane.
+ * statement, to run in its lane (on PostgreSQL with its webhook and event, so that job skips the load).
  */
 import type { Db } from '../db/database.ts';
 import { loadDeliveries, type LoadedPair } from '../db/sql/load-deliveries.ts';
@@ -37,11 +37,18 @@ export class DeliveryBatch {
   private done: number[] = [];
   private waiters: Waiter[] = [];
   private writing = false;
+  /** The webhook and event of jobs handed off on PostgreSQL, read by the statement that leased them. */
+  private readonly handed = new Map<number, LoadedPair>();
 
   constructor(private readonly db: Db) {}
 
   /** The webhook and the event of one delivery job; either may be gone. */
-  load(webhookId: string, eventId: number): Promise<LoadedPair> {
+  load(job: Job, webhookId: string, eventId: number): Promise<LoadedPair> {
+    const handed = this.handed.get(job.id);
+    if (handed) {
+      this.handed.delete(job.id);
+      return Promise.resolve(handed);
+    }
     return new Promise((resolve, reject) => {
       if (this.loads.push({ webhookId, eventId, resolve, reject }) === 1) setImmediate(() => void this.readLoads());
     });
@@ -100,7 +107,12 @@ export class DeliveryBatch {
         const next = new Map((await recordDeliveries(this.db, attempts, done, isoNow(), handOff)).map((r) => [r.queue_key, r]));
         for (const w of waiters) {
           const row = w.handOff && next.get(w.handOff.queueKey);
-          w.resolve(row && handing.includes(w) ? jobOf(row, leaseEndsAt) : undefined);
+          if (!row || !handing.includes(w)) {
+            w.resolve(undefined);
+            continue;
+          }
+          if (row.loaded) this.handed.set(row.id, row.loaded);
+          w.resolve(jobOf(row, leaseEndsAt));
         }
       } catch (e) {
         for (const w of waiters) w.reject(e);

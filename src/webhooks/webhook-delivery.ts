@@ -31,7 +31,7 @@ export const webhookDeliveryHandler: JobHandler = {
     const { webhookId, eventId } = job.payload as DeliverPayload;
     const db = ctx.services.db.kysely;
     const batch = deliveryBatch(ctx.services.db);
-    const { webhook, event } = await batch.load(webhookId, eventId);
+    const { webhook, event } = await batch.load(job, webhookId, eventId);
     if (!webhook || webhook.enabled !== 1 || !event) {
       await batch.finished(job.id);
       return;

@@ -11,6 +11,7 @@ import type { Db } from '../database.ts';
 import { runSql } from '../run-sql.ts';
 import { statementName } from '../pg-driver.ts';
 import type { ClaimedJobRow } from './claim-jobs.ts';
+import { EVENT_COLUMNS, loadedPair, type EventColumns, type LoadedPair, type WebhookRow } from './load-deliveries.ts';
 
 export interface DeliveredAttempt {
   id: string;
@@ -31,6 +32,8 @@ export interface DeliveredAttempt {
  * The next jobs are found first (`handed`, materialized) and then updated by id: as one join, on a freshly filled
  * `jobs` whose statistics were not yet gathered, the planner put the whole queue on the outside of a nested loop
  * (~10,000 index scans a statement, 15,000 buffer hits a delivery, until autovacuum analysed the table).
+ * On PostgreSQL the leased jobs come back with their webhook and event (what load-deliveries reads), so a handed
+ * job starts sending without a load statement of its own: one statement a batch instead of two.
  */
 export const PG_RECORD = `WITH attempts AS (
   INSERT INTO webhook_deliveries
@@ -50,11 +53,15 @@ export const PG_RECORD = `WITH attempts AS (
   JOIN jobs n ON n.id = h.id
   WHERE x.id = ANY($12::int[]) AND n.kind = x.kind
     AND n.group_key IS NOT DISTINCT FROM x.group_key AND n.organization_id IS NOT DISTINCT FROM x.organization_id
+), next AS (
+  UPDATE jobs j SET locked_until = $13, locked_by = $14, attempts = j.attempts + 1
+  WHERE j.id = ANY(ARRAY(SELECT id FROM handed)) AND j.id <> ALL($11::int[]) AND j.state = 'queued' AND j.run_at <= $10
+    AND (j.locked_until IS NULL OR j.locked_until < $10)
+  RETURNING j.id, j.kind, j.queue_key, j.payload, j.attempts, j.created_at
 )
-UPDATE jobs j SET locked_until = $13, locked_by = $14, attempts = j.attempts + 1
-WHERE j.id = ANY(ARRAY(SELECT id FROM handed)) AND j.id <> ALL($11::int[]) AND j.state = 'queued' AND j.run_at <= $10
-  AND (j.locked_until IS NULL OR j.locked_until < $10)
-RETURNING j.id, j.kind, j.queue_key, j.payload, j.attempts, j.created_at`;
+SELECT n.*, row_to_json(w) AS webhook, ${EVENT_COLUMNS} FROM next n
+  LEFT JOIN webhooks w ON w.id = n.payload::json ->> 'webhookId'
+  LEFT JOIN outbox_events e ON e.id = (n.payload::json ->> 'eventId')::int`;
 
 const SQLITE_INSERT = `INSERT INTO webhook_deliveries
   (id, webhook_id, organization_id, event_id, job_id, attempt, status_code, duration_ms, error, response_body, success, created_at)
@@ -73,6 +80,13 @@ WHERE id IN (
 )
 RETURNING id, kind, queue_key, payload, attempts, created_at`;
 
+/** A job leased by the hand-off; on PostgreSQL with its webhook and event, read in the same statement. */
+export interface HandedJobRow extends ClaimedJobRow {
+  loaded?: LoadedPair;
+}
+
+type PgRecordRow = ClaimedJobRow & EventColumns & { webhook: WebhookRow | null };
+
 /** Lease the next job of the queue key of each of `after` (completed here) for `workerId` until `leaseUntil`. */
 export interface HandOff {
   after: readonly number[];
@@ -90,7 +104,7 @@ export async function recordDeliveries(
   doneJobIds: readonly number[],
   now: string,
   handOff?: HandOff,
-): Promise<ClaimedJobRow[]> {
+): Promise<HandedJobRow[]> {
   const jobIds = [...attempts.map((a) => a.jobId), ...doneJobIds];
   const after = handOff?.after ?? [];
   if (db.kind === 'postgres') {
@@ -111,7 +125,8 @@ export async function recordDeliveries(
       handOff?.leaseUntil ?? now,
       handOff?.workerId ?? '',
     ];
-    return (await runSql<ClaimedJobRow>(db.kysely, PG_RECORD, params, statementName(PG_RECORD))).rows;
+    const { rows } = await runSql<PgRecordRow>(db.kysely, PG_RECORD, params, statementName(PG_RECORD));
+    return rows.map((r) => ({ id: r.id, kind: r.kind, queue_key: r.queue_key, payload: r.payload, attempts: r.attempts, created_at: r.created_at, loaded: loadedPair(r.webhook, r) }));
   }
   return db.transaction(async (tx) => {
     if (attempts.length > 0) {

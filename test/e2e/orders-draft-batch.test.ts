@@ -1,0 +1,144 @@
+/**
+ * DRAFT `orderUpdate`s that arrive together share one transaction (orders/draft-update-batch.ts), and each keeps
+ * its own answer and rows: a burst of concurrent updates of many orders is applied with the right versions,
+ * history (with its own request id), ACCEPTED requests and outbox events; a stale expectedVersion in the burst is
+ * refused alone; two updates of one order in the burst both apply, one after the other; an update that fails
+ * unexpectedly (a trigger raising on its value) fails alone and the others commit. On SQLite and PostgreSQL.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from '../support/test-server.ts';
+import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
+import { createTenant, orderInput, type DispatchableRequest, type Gql, type Order, type Tenant } from '../support/orders-api.ts';
+
+const ORDERS = 24;
+
+describe('concurrent DRAFT updates applied in batches', () => {
+  let server: TestServer;
+  let t: Tenant;
+  let db: DirectDb;
+
+  before(async () => {
+    server = await startServer({ workers: 'none' });
+    t = await createTenant(server);
+    db = await openDirectDb(server);
+  });
+  after(async () => {
+    await db?.close();
+    await server?.stop();
+  });
+
+  const createOrders = async (n: number) => {
+    const orders: Order[] = [];
+    for (let i = 0; i < n; i++) orders.push(await t.api.create(orderInput({ comment: `start-${i}` })));
+    return orders;
+  };
+  const outboxTypes = async (orderId: string) =>
+    (await db.query<{ type: string }>('SELECT type FROM outbox_events WHERE order_id = $1 ORDER BY id', [orderId])).map((r) => r.type);
+  const accepted = (r: Gql): DispatchableRequest => {
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    const request = r.body.data!.orderUpdate as DispatchableRequest;
+    assert.equal(request.state, 'ACCEPTED');
+    assert.equal(request.message, 'Order updated successfully');
+    return request;
+  };
+
+  test('a burst over many orders: every change applied with its own version, history, request and event', async () => {
+    const orders = await createOrders(ORDERS);
+    const results = await Promise.all(orders.map((o, i) => t.api.tryUpdate({ id: o.id, comment: `burst-${i}`, expectedVersion: o.version })));
+    const requests = results.map(accepted);
+    // Changes of one batch share its time. On PostgreSQL a batch takes round trips, so with 24 sent at once some
+    // must have arrived during one and been applied together (SQLite may finish each before the next arrives).
+    if (server.dbKind === 'postgres') assert.ok(new Set(requests.map((r) => r.createdAt)).size < ORDERS, 'no two changes of the burst shared a batch');
+    const requestIds = new Set<string>();
+    for (const [i, o] of orders.entries()) {
+      assert.equal(requests[i].orderId, o.id);
+      assert.deepEqual(await t.api.request(requests[i].id), requests[i]);
+      const now = await t.api.order(o.id);
+      assert.equal(now.comment, `burst-${i}`);
+      assert.equal(now.version, o.version + 1);
+      const last = now.events!.at(-1)!;
+      assert.equal(last.action, 'updated');
+      assert.deepEqual(last.changes, [{ field: 'comment', from: `start-${i}`, to: `burst-${i}` }]);
+      assert.equal(last.clientId, t.merchantClient.client_id);
+      assert.ok(last.requestId);
+      requestIds.add(last.requestId);
+      assert.deepEqual(await outboxTypes(o.id), ['order/created', 'order/updated']);
+    }
+    assert.equal(requestIds.size, ORDERS, 'each history row names its own request');
+  });
+
+  test('a stale expectedVersion in a burst is refused alone; the rest commit', async () => {
+    const orders = await createOrders(8);
+    const results = await Promise.all(
+      orders.map((o, i) => t.api.tryUpdate({ id: o.id, comment: `stale-${i}`, expectedVersion: i === 3 ? o.version + 5 : o.version })),
+    );
+    const refused = results[3].body.errors?.[0];
+    assert.equal(refused?.extensions?.code, 'VERSION_CONFLICT', JSON.stringify(results[3].body));
+    const after3 = await t.api.order(orders[3].id);
+    assert.equal(after3.comment, 'start-3');
+    assert.equal(after3.version, orders[3].version);
+    assert.deepEqual(await outboxTypes(orders[3].id), ['order/created']);
+    const rows = await db.query<{ n: number }>('SELECT count(*) AS n FROM dispatchable_requests WHERE order_id = $1', [orders[3].id]);
+    assert.equal(Number(rows[0].n), 0, 'a refused change leaves no request');
+    for (const [i, o] of orders.entries()) {
+      if (i === 3) continue;
+      accepted(results[i]);
+      const now = await t.api.order(o.id);
+      assert.equal(now.comment, `stale-${i}`);
+      assert.equal(now.version, o.version + 1);
+    }
+  });
+
+  test('two updates of one order in a burst both apply, one after the other', async () => {
+    const orders = await createOrders(6);
+    const [x] = orders;
+    const results = await Promise.all([
+      t.api.tryUpdate({ id: x.id, comment: 'first' }),
+      ...orders.slice(1).map((o, i) => t.api.tryUpdate({ id: o.id, comment: `other-${i}` })),
+      t.api.tryUpdate({ id: x.id, priority: 'HIGH', comment: 'second' }),
+    ]);
+    results.forEach(accepted);
+    const now = await t.api.order(x.id);
+    assert.equal(now.version, x.version + 2);
+    const [a, b] = now.events!.slice(-2);
+    assert.equal(a.action, 'updated');
+    assert.equal(b.action, 'updated');
+    // Whichever arrived first applied first: the second's history starts from the first's value.
+    assert.equal(b.changes.find((c) => c.field === 'comment')?.from, a.changes.find((c) => c.field === 'comment')?.to);
+    assert.equal(now.comment, b.changes.find((c) => c.field === 'comment')?.to);
+    assert.equal(now.priority, 'HIGH');
+    assert.deepEqual(await outboxTypes(x.id), ['order/created', 'order/updated', 'order/updated']);
+  });
+
+  test('a change that fails unexpectedly fails alone; the others commit', async () => {
+    const postgres = server.dbKind === 'postgres';
+    if (postgres) {
+      await db.query(`CREATE FUNCTION og_test_boom() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN IF NEW.comment = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $f$`);
+      await db.query('CREATE TRIGGER og_test_boom BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION og_test_boom()');
+    } else {
+      await db.query(`CREATE TRIGGER og_test_boom BEFORE UPDATE ON orders WHEN NEW.comment = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    }
+    try {
+      const orders = await createOrders(8);
+      const results = await Promise.all(orders.map((o, i) => t.api.tryUpdate({ id: o.id, comment: i === 5 ? 'boom' : `ok-${i}` })));
+      assert.ok(results[5].body.errors?.length, JSON.stringify(results[5].body));
+      const culprit = await t.api.order(orders[5].id);
+      assert.equal(culprit.comment, 'start-5');
+      assert.equal(culprit.version, orders[5].version);
+      assert.deepEqual(await outboxTypes(orders[5].id), ['order/created']);
+      for (const [i, o] of orders.entries()) {
+        if (i === 5) continue;
+        accepted(results[i]);
+        const now = await t.api.order(o.id);
+        assert.equal(now.comment, `ok-${i}`);
+        assert.equal(now.version, o.version + 1);
+        assert.equal(now.events!.at(-1)!.action, 'updated');
+        assert.deepEqual(await outboxTypes(o.id), ['order/created', 'order/updated']);
+      }
+    } finally {
+      await db.query('DROP TRIGGER og_test_boom' + (postgres ? ' ON orders' : ''));
+    }
+  });
+});
