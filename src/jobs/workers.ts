@@ -58,6 +58,7 @@ interface Lane {
   perGroup: number;
   perOrganization: number;
   failingAfter: number;
+  candidatesPerSlot: number | undefined;
   /** The tasks running: one job each, or one batch. */
   inFlight: Set<Promise<void>>;
   /** Jobs in flight (a batch counts all of its jobs). */
@@ -87,6 +88,8 @@ export function startWorkers(
     // Default-lane jobs carry no group or organization today; the caps would not bind them anyway.
     perGroup: name === 'deliveries' ? fairness.perWebhook : LANE_SIZES[name],
     perOrganization: name === 'deliveries' ? fairness.perOrganization : LANE_SIZES[name],
+    // No cap drops a default-lane candidate, so its claim looks at no more candidates than it has room for.
+    candidatesPerSlot: name === 'deliveries' ? undefined : 1,
     // A webhook whose health is FAILING probes with one delivery at a time.
     failingAfter: FAILING_AFTER,
     inFlight: new Set(),

@@ -41,9 +41,14 @@ export interface ClaimLimits {
   perOrganization: number;
   /** Consecutive failed attempts from which a webhook's group is failing (webhook-health's FAILING_AFTER). */
   failingAfter: number;
+  /**
+   * Candidates looked at per job claimed (default CANDIDATES_PER_SLOT), for the caps to drop some of them. A lane
+   * whose caps cannot bind (its jobs carry no group or organization) takes 1: the scan then stops at the `limit`-th
+   * claimable job instead of walking on through a backlog with fewer heads than `limit × 4`.
+   */
+  candidatesPerSlot?: number;
 }
 
-/** Candidates looked at per claim, per job claimed: the caps may drop some of them. */
 const CANDIDATES_PER_SLOT = 4;
 
 export async function claimJobs(db: Db, workerId: string, c: ClaimLimits): Promise<ClaimedJobRow[]> {
@@ -86,7 +91,7 @@ export function claimStatement(db: Db, workerId: string, c: ClaimLimits): RawBui
         AND (j.queue_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.state = 'queued' AND e.id < j.id))
       ORDER BY j.run_at, j.id
-      LIMIT ${c.limit * CANDIDATES_PER_SLOT}
+      LIMIT ${c.limit * (c.candidatesPerSlot ?? CANDIDATES_PER_SLOT)}
       ${lock}
     ),
     by_group AS (
