@@ -11,7 +11,8 @@
  *   --connections <n>     concurrent connections of every HTTP load (default 32)
  *   --duration <s>        measured seconds per HTTP load, and as much again for its bare baseline (default 5)
  *   --warmup <s>          warm-up seconds before each measurement (default 2)
- *   --rounds <n>          the measured time is split into n rounds alternating bare / scenario (default 5)
+ *   --rounds <n>          the measured time is split into n scenario rounds, each between two bare slices, the
+ *                         target's server quiet before each bare slice (bench/lib/rounds.ts; default 5)
  *   --async-requests <n>  PENDING requests to queue for scenario asyncRequests (default 20000)
  *   --async-orders <n>    OPENED orders they are spread over (default 500)
  *   --enqueue-max <s>     stop queuing them after this long, even if fewer were queued (default 20)
@@ -39,6 +40,7 @@ import { BenchDatabase, benchDbKind } from './lib/bench-database.ts';
 import { formatProfile, findMainProfile, summariseProfile, type ProfileSummary } from './lib/cpu-profile.ts';
 import { combineLoads, runLoad, type LoadResult } from './lib/load.ts';
 import { fetchToken } from './lib/ordergraph-client.ts';
+import { runRounds } from './lib/rounds.ts';
 import { REPO_ROOT, startBare, startServe, type Child } from './lib/processes.ts';
 import { PLANNED, SCENARIOS } from './scenarios/index.ts';
 import type { BenchServer, Goal, ResultRow, ScenarioEnv, Settings } from './scenarios/types.ts';
@@ -197,11 +199,8 @@ const env: ScenarioEnv = {
       });
     }
     const m = build('measure');
-    const bares: LoadResult[] = [];
-    const loads: LoadResult[] = [];
     let issued = 0;
-    for (let r = 0; r < rounds; r++) {
-      bares.push(await bareLoad(slice));
+    const measured = await runRounds(rounds, target.pid, () => bareLoad(slice), async () => {
       const offset = issued;
       const load = await runLoad({
         origin: target.origin,
@@ -212,21 +211,9 @@ const env: ScenarioEnv = {
         serverPid: target.pid,
       });
       issued += load.requests;
-      loads.push(load);
-    }
-    const round3 = (x: number) => Math.round(x * 1000) / 1000;
-    return {
-      load: combineLoads(loads),
-      bare: combineLoads(bares),
-      // Each round's server CPU a request too: a round whose ratio dips at an unchanged cost was the host's doing.
-      rounds: loads.map((l, i) => ({
-        rps: l.rps,
-        bareRps: bares[i].rps,
-        ratio: round3(l.rps / bares[i].rps),
-        cpuUs: l.serverCpuUsPerRequest,
-        bareCpuUs: bares[i].serverCpuUsPerRequest,
-      })),
-    };
+      return load;
+    });
+    return { load: combineLoads(measured.loads), bare: combineLoads(measured.bares), rounds: measured.rounds };
   },
   log,
 };
@@ -301,7 +288,7 @@ const loadavgAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
 log(
   `ordergraph bench — ${startedAt.toISOString()} — node ${process.version}, ${os.cpus().length} CPUs, load average ${loadavgAtStart.join(' ')}\n` +
     `db ${dbKind}; ${settings.connections} connections; per HTTP scenario ${settings.warmupMs / 1000} s warm-up, then ${settings.rounds} rounds of ` +
-    `${settings.durationMs / settings.rounds / 1000} s bare + ${settings.durationMs / settings.rounds / 1000} s scenario` +
+    `(${settings.durationMs / settings.rounds / 1000} s bare + ${settings.durationMs / settings.rounds / 1000} s scenario) + 1 closing bare slice` +
     (profileDir ? `; profiling ${profileId} into ${path.relative(REPO_ROOT, profileDir)}` : ''),
 );
 

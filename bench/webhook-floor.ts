@@ -28,6 +28,7 @@ import { Agent, request } from 'undici';
 import { systemCtx, withTransaction, type Services } from '../src/context.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { analyzeJobs } from '../src/db/sql/analyze-jobs.ts';
 import { claimStatement, type ClaimedJobRow } from '../src/db/sql/claim-jobs.ts';
 import { PG_LOAD } from '../src/db/sql/load-deliveries.ts';
 import { PG_RECORD } from '../src/db/sql/record-deliveries.ts';
@@ -196,6 +197,7 @@ type RawJob = ClaimedJobRow & { event_payload?: string; webhook?: { organization
 async function startRaw(url: string, db: Db, endpoint: string): Promise<() => Promise<void>> {
   const client = new pg.Client({ connectionString: url, pipeline: true } as pg.ClientConfig);
   await client.connect();
+  await analyzeJobs(db); // as the product's worker does when it starts
   const agent = new Agent({ keepAliveTimeout: 4_000 });
   const limits = { kinds: [DELIVER_JOB], limit: LANES, leaseMs: LEASE_MS, perGroup: LANES, perOrganization: 32, failingAfter: 5 };
   const claim = async (limit: number): Promise<ClaimedJobRow[]> => {

@@ -1,5 +1,6 @@
 /** What a scenario is, what it gets from the runner, and what it reports. */
 import type { BenchDbKind, BenchDatabase, Demo } from '../lib/bench-database.ts';
+import type { Round } from '../lib/rounds.ts';
 import { runLoad, type LoadRequest, type LoadResult } from '../lib/load.ts';
 
 
@@ -76,8 +77,8 @@ export interface ScenarioEnv {
    */
   profileDir?: string;
   /**
-   * The measurement of an HTTP scenario: warm-up of the bare baseline and of the target, then `rounds` rounds of
-   * (bare slice, target slice), so that both see the same machine noise. Request numbers `i` keep counting
+   * The measurement of an HTTP scenario: warm-up of the bare baseline and of the target, then `rounds` target
+   * slices each between two bare slices (bench/lib/rounds.ts), so that both see the same machine noise. Request numbers `i` keep counting
    * across the target's slices.
    */
   compare(target: LoadTarget, build: BuildLoad, opts?: CompareOptions): Promise<Comparison>;
@@ -132,9 +133,8 @@ export interface CompareOptions {
 export interface Comparison {
   load: LoadResult;
   bare: LoadResult;
-  /** Each round's target and bare req/s and their ratio: the spread says how noisy the machine was. */
-  /** Per round; CPU µs a request of the target's server and of the bare one (undefined without /proc). */
-  rounds: { rps: number; bareRps: number; ratio: number; cpuUs?: number; bareCpuUs?: number }[];
+  /** Each round's target and bare req/s, its ratios, CPU a request and the target's tail (bench/lib/rounds.ts). */
+  rounds: Round[];
 }
 
 /**

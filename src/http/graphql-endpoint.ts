@@ -119,6 +119,15 @@ export async function mountGraphQL(app: FastifyInstance, opts: GraphQLEndpointOp
         }
         if (!fast(request, reply)) done();
       });
+      // Mercurius' GraphQL routes carry an async onRequest hook for its CSRF prevention, off here (no
+      // `csrfPrevention`: Bearer tokens are not sent by browsers on their own), which costs every request a
+      // promise; and the POST route a JSON schema for the body that refuseMalformed (graphql-over-http.ts) has
+      // already enforced, and more strictly, before validation runs. Both are taken off the routes.
+      scope.addHook('onRoute', (route) => {
+        if (route.url !== `${scope.prefix}/graphql` || typeof route.onRequest !== 'function') return;
+        route.onRequest = undefined;
+        if (route.method === 'POST' && route.schema) route.schema = { ...route.schema, body: undefined };
+      });
       await scope.register(mercurius, {
         schema: fs.readFileSync(opts.schemaFile, 'utf8'),
         resolvers: opts.resolvers,

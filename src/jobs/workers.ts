@@ -16,6 +16,7 @@ import { claimJobs, nextDueAt, type Job } from './job-queue.ts';
 import { runJob, runJobBatch, type JobHandler } from './run-job.ts';
 import type { JobSignal } from './job-signal.ts';
 import { FAILING_AFTER } from '../webhooks/webhook-health.ts';
+import { analyzeJobs } from '../db/sql/analyze-jobs.ts';
 
 export interface Workers {
   id: string;
@@ -195,6 +196,8 @@ export function startWorkers(
   };
 
   const loop = (async () => {
+    // A backlog queued while no worker ran may have no planner statistics yet (db/sql/analyze-jobs.ts).
+    await analyzeJobs(db).catch((e) => opts.log?.warn({ err: e }, 'could not analyse the jobs table; claims may be slow until autovacuum does'));
     while (!stopped) {
       // Signals during the claim (jobs finishing as it runs) must wake the wait below, not go unheard.
       const seen = signal.seq;

@@ -65,7 +65,8 @@ export type OrderMaybeLines = Pick<OrderRecord, 'row'> & Partial<Pick<OrderRecor
 
 function emit(tctx: TxCtx, record: OrderMaybeLines, ...types: OutboxEvent['type'][]): OutboxEvent[] {
   const { row, lines } = record;
-  const body = lines ? () => orderView({ row, lines }) : async () => orderView({ row, lines: await linesOf(tctx, row.id) });
+  const read = tctx.linesOfBatch ?? ((id: string) => linesOf(tctx, id));
+  const body = lines ? () => orderView({ row, lines }) : async () => orderView({ row, lines: await read(row.id) });
   return types.map((type) => ({ type, organizationId: row.organization_id, orderId: row.id, body }));
 }
 

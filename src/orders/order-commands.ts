@@ -91,7 +91,7 @@ export async function updateOrder(ctx: Ctx, input: unknown): Promise<Dispatchabl
   const resolved: OrderTarget = 'id' in target ? target : { ...target, organizationId: organizationId ?? actor.organizationId };
   const alone = () => updateOrderAlone(ctx, resolved, organizationId, patch);
   // A patch of fields of an order named by id may share a transaction with the changes arriving with it.
-  if ('id' in target && readsNothingBack(patch)) return updateDraftInBatch({ ctx, orderId: target.id, organizationId, patch, alone });
+  if ('id' in target && ctx.services.db.batchesDraftChanges && readsNothingBack(patch)) return updateDraftInBatch({ ctx, orderId: target.id, organizationId, patch, alone });
   return alone();
 }
 

@@ -4,7 +4,7 @@
  * would be several round trips each (on PostgreSQL ~200 µs of CPU apiece). Instead:
  * - the webhook and event of every job started in one turn of the event loop are read with one statement;
  * - successes (and jobs finished without sending) are recorded by one `recordDeliveries` per batch: whatever
- *   finished while the previous batch was being written goes in the next (one batch written at a time).
+ *   finished while a batch was being written goes in the next (WRITES_AT_ONCE).
  * Each job's `run` still returns only once its own job is done (committed), so the job contract, the order of one
  * webhook's deliveries for one order (the next job of a queue key is claimable only once this one is done) and
  * at-least-once are as before. A failed batch fails each of its jobs, which then retry as any thrown error does.
@@ -16,6 +16,15 @@ import { loadDeliveries, type LoadedPair } from '../db/sql/load-deliveries.ts';
 import { recordDeliveries, type DeliveredAttempt } from '../db/sql/record-deliveries.ts';
 import { jobOf, type HandOffLease, type Job } from '../jobs/job-queue.ts';
 import { isoNow } from '../clock.ts';
+
+/**
+ * Batches written at once. A delivery holds its lane, and its place under the webhook's cap, until its batch has
+ * committed, so a second write in flight would let a delivery that finishes during a write start its own at once.
+ * Measured (bench/webhook-floor.ts, alternating, 2026-12-04 09:53–09:57): two writes made the batches smaller
+ * (0.16–0.22 statements a delivery against 0.11–0.17) and PostgreSQL's CPU a delivery higher (222–326 µs against
+ * 146–218), for fewer deliveries/s in 4 of 5 pairs once the machine was not saturated. So one at a time.
+ */
+const WRITES_AT_ONCE = 1;
 
 interface Waiter {
   resolve(next?: Job): void;
@@ -36,7 +45,9 @@ export class DeliveryBatch {
   private attempts: DeliveredAttempt[] = [];
   private done: number[] = [];
   private waiters: Waiter[] = [];
-  private writing = false;
+  /** Batches being written, and whether one is about to start. */
+  private writes = 0;
+  private scheduled = false;
   /** The webhook and event of jobs handed off on PostgreSQL, read by the statement that leased them. */
   private readonly handed = new Map<number, LoadedPair>();
 
@@ -84,41 +95,50 @@ export class DeliveryBatch {
   private waitForWrite(handOff?: Waiter['handOff']): Promise<Job | undefined> {
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject, handOff });
-      if (!this.writing) {
-        this.writing = true;
-        setImmediate(() => void this.write());
-      }
+      this.schedule();
     });
   }
 
-  /** Writes batches until nothing waits: what arrives during one write goes into the next. */
+  /** Writes what waits on the next turn of the event loop, unless WRITES_AT_ONCE writes are running already. */
+  private schedule(): void {
+    if (this.scheduled || this.writes >= WRITES_AT_ONCE || this.waiters.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.write();
+    });
+  }
+
+  /** Writes one batch: whatever waits now; what arrives while WRITES_AT_ONCE run goes into the next. */
   private async write(): Promise<void> {
-    while (this.waiters.length > 0) {
-      const { attempts, done, waiters } = this;
-      this.attempts = [];
-      this.done = [];
-      this.waiters = [];
-      try {
-        // One worker's lease per statement: a process runs one worker, so that is every hand-off asked for.
-        const lease = waiters.find((w) => w.handOff)?.handOff?.lease;
-        const handing = lease ? waiters.filter((w) => w.handOff?.lease.workerId === lease.workerId) : [];
-        const leaseEndsAt = Date.now() + (lease?.leaseMs ?? 0);
-        const handOff = lease && { after: handing.map((w) => w.handOff!.jobId), workerId: lease.workerId, leaseUntil: new Date(leaseEndsAt).toISOString() };
-        const next = new Map((await recordDeliveries(this.db, attempts, done, isoNow(), handOff)).map((r) => [r.queue_key, r]));
-        for (const w of waiters) {
-          const row = w.handOff && next.get(w.handOff.queueKey);
-          if (!row || !handing.includes(w)) {
-            w.resolve(undefined);
-            continue;
-          }
-          if (row.loaded) this.handed.set(row.id, row.loaded);
-          w.resolve(jobOf(row, leaseEndsAt));
+    if (this.writes >= WRITES_AT_ONCE || this.waiters.length === 0) return;
+    this.writes++;
+    const { attempts, done, waiters } = this;
+    this.attempts = [];
+    this.done = [];
+    this.waiters = [];
+    try {
+      // One worker's lease per statement: a process runs one worker, so that is every hand-off asked for.
+      const lease = waiters.find((w) => w.handOff)?.handOff?.lease;
+      const handing = lease ? waiters.filter((w) => w.handOff?.lease.workerId === lease.workerId) : [];
+      const leaseEndsAt = Date.now() + (lease?.leaseMs ?? 0);
+      const handOff = lease && { after: handing.map((w) => w.handOff!.jobId), workerId: lease.workerId, leaseUntil: new Date(leaseEndsAt).toISOString() };
+      const next = new Map((await recordDeliveries(this.db, attempts, done, isoNow(), handOff)).map((r) => [r.queue_key, r]));
+      for (const w of waiters) {
+        const row = w.handOff && next.get(w.handOff.queueKey);
+        if (!row || !handing.includes(w)) {
+          w.resolve(undefined);
+          continue;
         }
-      } catch (e) {
-        for (const w of waiters) w.reject(e);
+        if (row.loaded) this.handed.set(row.id, row.loaded);
+        w.resolve(jobOf(row, leaseEndsAt));
       }
+    } catch (e) {
+      for (const w of waiters) w.reject(e);
+    } finally {
+      this.writes--;
+      this.schedule();
     }
-    this.writing = false;
   }
 }
 

@@ -4,7 +4,8 @@
  * guard on the connection itself: the socket connects to the addresses the guard checked (see ssrf-guard.ts).
  * Connections are kept alive per origin, so a busy endpoint does not pay a handshake per delivery.
  */
-import { Agent, request, errors as undiciErrors } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, errors as undiciErrors } from 'undici';
 import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -69,18 +70,22 @@ export async function closeWebhookConnections(): Promise<void> {
 
 /**
  * Reads at most `cap` bytes of a response body, then drops the rest (and the connection if it was large); keeps
- * the first bytes read, which the deliveries log shows.
+ * the first bytes read, which the deliveries log shows. Resolves when the body has ended, failed or been dropped.
+ * Events rather than `for await`: most answers are empty, and an async iterator costs a few promises per body.
  */
-async function drain(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, cap: number, kept: Buffer[]): Promise<void> {
-  let read = 0;
-  for await (const chunk of body) {
-    if (read < RESPONSE_EXCERPT * 4) kept.push(chunk);
-    read += chunk.length;
-    if (read > cap) {
-      body.destroy();
-      return;
-    }
-  }
+function drain(body: Readable, cap: number, kept: Buffer[]): Promise<void> {
+  return new Promise((resolve) => {
+    let read = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (read < RESPONSE_EXCERPT * 4) kept.push(chunk);
+      read += chunk.length;
+      if (read > cap) {
+        body.destroy();
+        resolve();
+      }
+    });
+    body.once('end', resolve).once('error', () => resolve()).once('close', resolve);
+  });
 }
 
 /** The first characters of a response body as text (UTF-8, decoding errors replaced), or null when empty. */
@@ -102,6 +107,34 @@ export function describeError(e: unknown, timeoutMs: number): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+interface Endpoint {
+  origin: string;
+  /** Path and query, as sent. */
+  path: string;
+  hostname: string;
+}
+
+/** Endpoints parsed once (a worker sends to few of them, many times): the URL or why it cannot be used. */
+const endpoints = new Map<string, Endpoint | string>();
+const MAX_ENDPOINTS = 1000;
+
+function parsedEndpoint(endpoint: string): Endpoint | string {
+  let parsed = endpoints.get(endpoint);
+  if (parsed !== undefined) return parsed;
+  try {
+    const url = new URL(endpoint);
+    parsed =
+      url.protocol !== 'http:' && url.protocol !== 'https:'
+        ? 'the endpoint is not an http(s) URL'
+        : { origin: url.origin, path: `${url.pathname}${url.search}`, hostname: url.hostname };
+  } catch {
+    parsed = 'the endpoint is not a valid URL';
+  }
+  if (endpoints.size >= MAX_ENDPOINTS) endpoints.clear();
+  endpoints.set(endpoint, parsed);
+  return parsed;
+}
+
 /** POSTs (or PUTs, `opts.method`) `body` to `endpoint`; never throws: every outcome is described in the result. */
 export async function postWebhook(endpoint: string, headers: Record<string, string>, body: string, opts: PostOptions): Promise<PostResult> {
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
@@ -115,26 +148,22 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
     retryAfter,
   });
 
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return fail('the endpoint is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('the endpoint is not an http(s) URL');
+  const target = parsedEndpoint(endpoint);
+  if (typeof target === 'string') return fail(target);
   // Literal IPs never go through DNS (and so never through the guarded lookup): check them here.
   if (!opts.allowPrivate) {
-    const refused = literalHostRefusal(url.hostname);
+    const refused = literalHostRefusal(target.hostname);
     if (refused) return fail(refused);
   }
 
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await request(url, {
+    const res = await agentFor(opts.allowPrivate).request({
+      origin: target.origin,
+      path: target.path,
       method: opts.method ?? 'POST',
       headers,
       body,
-      dispatcher: agentFor(opts.allowPrivate),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal,
@@ -144,7 +173,7 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
     // not hold a delivery lane for the whole timeout.
     const grace = setTimeout(() => res.body.destroy(), BODY_GRACE_MS);
     const kept: Buffer[] = [];
-    await drain(res.body, RESPONSE_BODY_CAP, kept).catch(() => {});
+    await drain(res.body, RESPONSE_BODY_CAP, kept);
     clearTimeout(grace);
     const status = res.statusCode;
     const responseBody = excerpt(kept);

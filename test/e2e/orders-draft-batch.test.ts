@@ -3,12 +3,14 @@
  * its own answer and rows: a burst of concurrent updates of many orders is applied with the right versions,
  * history (with its own request id), ACCEPTED requests and outbox events; a stale expectedVersion in the burst is
  * refused alone; two updates of one order in the burst both apply, one after the other; an update that fails
- * unexpectedly (a trigger raising on its value) fails alone and the others commit. On SQLite and PostgreSQL.
+ * unexpectedly (a trigger raising on its value) fails alone and the others commit; a subscribed webhook's event
+ * bodies carry each order as changed, lines included. On SQLite and PostgreSQL.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { openDirectDb, type DirectDb } from '../support/direct-db.ts';
+import { subscribeReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createTenant, orderInput, type DispatchableRequest, type Gql, type Order, type Tenant } from '../support/orders-api.ts';
 
 const ORDERS = 24;
@@ -17,13 +19,16 @@ describe('concurrent DRAFT updates applied in batches', () => {
   let server: TestServer;
   let t: Tenant;
   let db: DirectDb;
+  let receiver: WebhookReceiver | undefined;
 
   before(async () => {
-    server = await startServer({ workers: 'none' });
+    // Webhooks on loopback are allowed so that one test can subscribe (nothing is delivered: no workers).
+    server = await startServer({ workers: 'none', env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     t = await createTenant(server);
     db = await openDirectDb(server);
   });
   after(async () => {
+    await receiver?.stop();
     await db?.close();
     await server?.stop();
   });
@@ -139,6 +144,23 @@ describe('concurrent DRAFT updates applied in batches', () => {
       }
     } finally {
       await db.query('DROP TRIGGER og_test_boom' + (postgres ? ' ON orders' : ''));
+    }
+  });
+
+  test('a subscribed webhook gets each order of a burst as changed, lines included', async () => {
+    const other = await createTenant(server);
+    receiver = await subscribeReceiver(server, other.merchant.id, ['order/updated']);
+    const orders: Order[] = [];
+    for (let i = 0; i < 8; i++) orders.push(await other.api.create(orderInput({ comment: `hooked-${i}` })));
+    const results = await Promise.all(orders.map((o, i) => other.api.tryUpdate({ id: o.id, comment: `hooked-${i}-x` })));
+    results.forEach(accepted);
+    for (const [i, o] of orders.entries()) {
+      const [event] = await db.query<{ payload: string }>("SELECT payload FROM outbox_events WHERE order_id = $1 AND type = 'order/updated'", [o.id]);
+      const body = JSON.parse(event.payload) as Order;
+      assert.equal(body.id, o.id);
+      assert.equal(body.comment, `hooked-${i}-x`);
+      assert.equal(body.version, o.version + 1);
+      assert.deepEqual(body.lines.map((l) => l.sku), o.lines.map((l) => l.sku));
     }
   });
 });
