@@ -1,6 +1,6 @@
 /**
  * The claim's scheduling rules (db/sql/claim-jobs.ts), on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL
- * too (its candidates come from a window and, when that holds too few heads, a skip scan of the queue keys).
+ * too.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ for (const kind of kinds) describe(`claiming jobs: lanes, caps per group and org
   let testDb: TestDatabase;
   let db: Db;
   let services: Services;
-  const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5, failingAfter: 5 };
+  const limits = { kinds: ['deliver'], limit: 50, leaseMs: 60_000, perGroup: 3, perOrganization: 5, failingAfter: 5, candidatesPerSlot: undefined as number | undefined };
   const claim = async (over: Partial<typeof limits> = {}) => claimJobs(db, 'test', { ...limits, ...over });
   const enqueue = (jobs: NewJob[]) => withTransaction(systemCtx(services), (tctx) => enqueueJobs(tctx, jobs));
   const job = (organizationId: string, group: string, n: number, kind = 'deliver'): NewJob[] =>
@@ -87,11 +87,12 @@ for (const kind of kinds) describe(`claiming jobs: lanes, caps per group and org
     assert.deepEqual((await claim()).map((j) => j.kind), ['deliver']);
   });
 
-  it('reaches the heads of other keys behind a long queue whose head is in flight, in order', async () => {
+  // The default lane looks at one candidate per free slot (workers.ts): its scan stops at the limit-th head.
+  for (const candidatesPerSlot of [undefined, 1]) it(`reaches the heads of other keys behind a long queue whose head is in flight, in order (${candidatesPerSlot ?? 4} candidates a slot)`, async () => {
     const one = (queueKey: string | null, i: number): NewJob => ({ kind: 'deliver', queueKey, payload: { i } });
     await enqueue(Array.from({ length: 20 }, (_, i) => one('long', i)));
     await enqueue([one('k1', 0), one('k2', 0), one('k1', 1), one('k3', 0), one(null, 0)]);
-    const keysOf = async (limit: number) => (await claim({ limit })).map((j) => j.queueKey);
+    const keysOf = async (limit: number) => (await claim({ limit, candidatesPerSlot })).map((j) => j.queueKey);
     assert.deepEqual(await keysOf(1), ['long']);
     // The next 4 × limit open jobs are all held back by the long queue's head: the others are further on.
     assert.deepEqual(await keysOf(2), ['k1', 'k2']);
