@@ -28,6 +28,14 @@ export function newDeferredOrderWrites(): DeferredOrderWrites {
 }
 
 /**
+ * What a batch has queued to write so far: order rows, history rows and events. Unchanged across a change that
+ * threw means it wrote nothing, so the batch may refuse that change alone and go on.
+ */
+export function queuedWrites(tctx: TxCtx, deferred: DeferredOrderWrites): number {
+  return deferred.rows.length + deferred.history.length + (tctx.outbox?.length ?? 0);
+}
+
+/**
  * Writes what was deferred, in the caller's transaction, and the caller's `more` writes issued right after them:
  * on PostgreSQL they all travel together (one round trip).
  */

@@ -20,10 +20,9 @@ import type { Db } from '../db/database.ts';
 import { isDomainError } from '../errors/domain-error.ts';
 import { lockOrders } from '../db/sql/lock-order.ts';
 import { insertRequestRows } from '../db/sql/insert-requests.ts';
-import { newRowId } from '../db/row-ids.ts';
 import { isoNow } from '../clock.ts';
-import { requestView, type DispatchableRequestView, type RequestRow } from '../requests/dispatchable-requests.ts';
-import { flushOrderWrites, newDeferredOrderWrites, type DeferredOrderWrites } from './deferred-order-writes.ts';
+import { newRequestRow, ORDER_UPDATED, requestView, type DispatchableRequestView, type RequestRow } from '../requests/dispatchable-requests.ts';
+import { flushOrderWrites, newDeferredOrderWrites, queuedWrites } from './deferred-order-writes.ts';
 import { applyPatch } from './order-changes.ts';
 import type { OrderPatch } from './order-input.ts';
 import type { LineRow } from './order-record.ts';
@@ -144,9 +143,6 @@ class DraftBatcher {
   }
 }
 
-/** What the batch has queued to write so far: order rows, history rows and events. */
-const writesSoFar = (tctx: TxCtx, deferred: DeferredOrderWrites) => deferred.rows.length + deferred.history.length + (tctx.outbox?.length ?? 0);
-
 async function applyBatch(tctx: TxCtx, batch: Waiting[], hand: { culprit?: Waiting }): Promise<Map<Waiting, Outcome>> {
   hand.culprit = undefined;
   const db = tctx.services.db;
@@ -173,30 +169,18 @@ async function applyBatch(tctx: TxCtx, batch: Waiting[], hand: { culprit?: Waiti
     // The change's author, for its history row.
     tctx.actor = actor;
     tctx.requestId = requestId;
-    const before = writesSoFar(tctx, deferred);
+    const before = queuedWrites(tctx, deferred);
     hand.culprit = c;
     try {
       await applyPatch(tctx, { row }, c.patch);
     } catch (e) {
-      if (!isDomainError(e) || writesSoFar(tctx, deferred) !== before) throw e;
+      if (!isDomainError(e) || queuedWrites(tctx, deferred) !== before) throw e;
       outcomes.set(c, { error: e }); // refused before it wrote anything: alone, and the batch goes on
       hand.culprit = undefined;
       continue;
     }
     hand.culprit = undefined;
-    const request: RequestRow = {
-      id: newRowId(),
-      organization_id: row.organization_id,
-      order_id: row.id,
-      type: 'ORDER_UPDATE',
-      state: 'ACCEPTED',
-      message: 'Order updated successfully',
-      payload: 'null',
-      client_id: actor?.clientId ?? null,
-      request_id: requestId,
-      created_at: now,
-      completed_at: now,
-    };
+    const request = newRequestRow(tctx, { orderId: row.id, organizationId: row.organization_id, type: 'ORDER_UPDATE', state: 'ACCEPTED', message: ORDER_UPDATED }, now);
     requests.push(request);
     outcomes.set(c, { view: requestView(request) });
   }

@@ -7,7 +7,7 @@ import { canAccess, requireScope } from '../auth/scopes.ts';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { emitEvents, lookUpWebhooksEarly } from '../webhooks/outbox.ts';
-import { recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
+import { ORDER_UPDATED, recordRequest, type DispatchableRequestView, type RequestType } from '../requests/dispatchable-requests.ts';
 import { recordHistory } from './order-history.ts';
 import { parseCreateInput, parseUpdateInput, type OrderPatch } from './order-input.ts';
 import { readsNothingBack } from './patch-diff.ts';
@@ -106,7 +106,7 @@ function updateOrderAlone(ctx: Ctx, resolved: OrderTarget, organizationId: strin
     if (row.state === 'DRAFT') {
       // The hot path: lines are read only if the patch or a webhook's event body needs them.
       await applyPatch(tctx, { row }, patch);
-      return accepted(tctx, { row }, 'ORDER_UPDATE', 'Order updated successfully');
+      return accepted(tctx, { row }, 'ORDER_UPDATE', ORDER_UPDATED);
     }
     const record: OrderRecord = { row, lines: await linesOf(tctx, row.id) };
     const refused = await refuseIfCompleted(tctx, record, 'ORDER_UPDATE');

@@ -11,13 +11,13 @@
  * change, so the whole transaction is rolled back; the batch runs again without it, and it is left to the
  * one-by-one path, which rejects or retries it as it does any request.
  */
-import { withTransaction, type Ctx, type TxCtx } from '../context.ts';
+import { withTransaction, type Ctx } from '../context.ts';
 import { isDomainError } from '../errors/domain-error.ts';
 import { completeJobs, type Job } from '../jobs/job-queue.ts';
 import { lockRequestBatch } from '../db/sql/lock-request.ts';
 import { loadLines } from '../orders/order-store.ts';
 import { isoNow } from '../clock.ts';
-import { flushOrderWrites, newDeferredOrderWrites, type DeferredOrderWrites } from '../orders/deferred-order-writes.ts';
+import { flushOrderWrites, newDeferredOrderWrites, queuedWrites } from '../orders/deferred-order-writes.ts';
 import type { OrderPatch } from '../orders/order-input.ts';
 import { readsNothingBack } from '../orders/patch-diff.ts';
 import { markSettled, reportSettled, type RequestRow, type Settlement } from './dispatchable-requests.ts';
@@ -32,9 +32,6 @@ const requestIdOf = (job: Job) => (job.payload as { requestId: string }).request
 function deferrable(row: RequestRow): boolean {
   return row.type === 'ORDER_UPDATE' && readsNothingBack(JSON.parse(row.payload) as OrderPatch);
 }
-
-/** What a batch has queued to write so far: order rows, history rows and events. */
-const writesSoFar = (tctx: TxCtx, deferred: DeferredOrderWrites) => deferred.rows.length + deferred.history.length + (tctx.outbox?.length ?? 0);
 
 export async function applyRequestBatch(ctx: Ctx, jobs: Job[]): Promise<Job[]> {
   let batch = jobs;
@@ -68,14 +65,14 @@ export async function applyRequestBatch(ctx: Ctx, jobs: Job[]): Promise<Job[]> {
           if (!order) throw new Error(`order ${row.order_id} not found`); // the one-by-one path rejects it
           const deferring = deferrable(row);
           tctx.deferredOrderWrites = deferring ? deferred : undefined;
-          const before = writesSoFar(tctx, deferred);
+          const before = queuedWrites(tctx, deferred);
           let settlement: Settlement;
           try {
             settlement = { row, ...(await decideRequest(tctx, row, { row: order, lines: lines.get(order.id) ?? [] })) };
           } catch (e) {
             // A patch of fields refused before it queued a write (a stale expectedVersion, a taken reference, an
             // unknown supplier) wrote nothing: it is REJECTED here, as the one-by-one path would, and the batch goes on.
-            if (!deferring || !isDomainError(e) || writesSoFar(tctx, deferred) !== before) throw e;
+            if (!deferring || !isDomainError(e) || queuedWrites(tctx, deferred) !== before) throw e;
             settlement = { row, state: 'REJECTED', message: rejectionMessage(e) };
           }
           failed = undefined;

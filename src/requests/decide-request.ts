@@ -11,14 +11,14 @@ import { applyPatch, cancelOrder, merchantChangeRefusal, moveStatus, openOrder }
 import { STATUS, statusName } from '../orders/status-transitions.ts';
 import { deliveryOrderRecords } from '../fulfilment/delivery-order-store.ts';
 import { rerouteDeliveryOrder, type ReroutePayload } from '../fulfilment/reroute-delivery-order.ts';
-import type { RequestRow, RequestType, Settlement } from './dispatchable-requests.ts';
+import { ORDER_UPDATED, type RequestRow, type RequestType, type Settlement } from './dispatchable-requests.ts';
 
 /** Applies one request to its locked order; returns the acceptance message or throws a DomainError. */
 async function apply(tctx: TxCtx, type: RequestType, record: OrderRecord, payload: unknown): Promise<string> {
   switch (type) {
     case 'ORDER_UPDATE':
       await applyPatch(tctx, record, payload as OrderPatch);
-      return 'Order updated successfully';
+      return ORDER_UPDATED;
     case 'OPEN':
       await openOrder(tctx, record);
       return 'Order opened and sent to its supplier';

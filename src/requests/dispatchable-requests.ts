@@ -68,13 +68,21 @@ export function requestView(r: RequestRow): DispatchableRequestView {
   };
 }
 
-/** Records a request; a PENDING one gets its job, queued behind earlier requests of the same order. */
-export async function recordRequest(
-  tctx: TxCtx,
-  input: { orderId: string; organizationId: string; type: RequestType; state: RequestState; message: string; payload?: unknown },
-): Promise<DispatchableRequestView> {
-  const now = isoNow();
-  const row: RequestRow = {
+/** The answer to an applied ORDER_UPDATE, whichever path applied it (at once, in a DRAFT batch, by the worker). */
+export const ORDER_UPDATED = 'Order updated successfully';
+
+export interface NewRequest {
+  orderId: string;
+  organizationId: string;
+  type: RequestType;
+  state: RequestState;
+  message: string;
+  payload?: unknown;
+}
+
+/** A new request's row, by the change's actor and HTTP request (a DRAFT batch inserts many: draft-update-batch.ts). */
+export function newRequestRow(tctx: TxCtx, input: NewRequest, now: string): RequestRow {
+  return {
     id: newRowId(),
     organization_id: input.organizationId,
     order_id: input.orderId,
@@ -87,6 +95,11 @@ export async function recordRequest(
     created_at: now,
     completed_at: input.state === 'PENDING' ? null : now,
   };
+}
+
+/** Records a request; a PENDING one gets its job, queued behind earlier requests of the same order. */
+export async function recordRequest(tctx: TxCtx, input: NewRequest): Promise<DispatchableRequestView> {
+  const row = newRequestRow(tctx, input, isoNow());
   await insertRequest.send(tctx.tx, row); // its answer is not read: on PostgreSQL it travels with what follows
   if (input.state === 'PENDING') {
     // A simulated supplier may refuse it: its job goes first in the order's queue.
