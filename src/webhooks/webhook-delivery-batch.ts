@@ -4,7 +4,7 @@
  * would be several round trips each (on PostgreSQL ~200 µs of CPU apiece). Instead:
  * - the webhook and event of every job started in one turn of the event loop are read with one statement;
  * - successes (and jobs finished without sending) are recorded by one `recordDeliveries` per batch: whatever
- *   finished while a batch was being written goes in the next (WRITES_AT_ONCE).
+ *   finished while a batch was being written goes in the next (one batch written at a time).
  * Each job's `run` still returns only once its own job is done (committed), so the job contract, the order of one
  * webhook's deliveries for one order (the next job of a queue key is claimable only once this one is done) and
  * at-least-once are as before. A failed batch fails each of its jobs, which then retry as any thrown error does.
@@ -16,15 +16,6 @@ import { loadDeliveries, type LoadedPair } from '../db/sql/load-deliveries.ts';
 import { recordDeliveries, type DeliveredAttempt } from '../db/sql/record-deliveries.ts';
 import { jobOf, type HandOffLease, type Job } from '../jobs/job-queue.ts';
 import { isoNow } from '../clock.ts';
-
-/**
- * Batches written at once. A delivery holds its lane, and its place under the webhook's cap, until its batch has
- * committed, so a second write in flight would let a delivery that finishes during a write start its own at once.
- * Measured (bench/webhook-floor.ts, alternating, 2026-12-04 09:53–09:57): two writes made the batches smaller
- * (0.16–0.22 statements a delivery against 0.11–0.17) and PostgreSQL's CPU a delivery higher (222–326 µs against
- * 146–218), for fewer deliveries/s in 4 of 5 pairs once the machine was not saturated. So one at a time.
- */
-const WRITES_AT_ONCE = 1;
 
 interface Waiter {
   resolve(next?: Job): void;
@@ -45,9 +36,13 @@ export class DeliveryBatch {
   private attempts: DeliveredAttempt[] = [];
   private done: number[] = [];
   private waiters: Waiter[] = [];
-  /** Batches being written, and whether one is about to start. */
-  private writes = 0;
-  private scheduled = false;
+  /**
+   * One batch is written at a time, so what finishes during a write waits for the next. Two writes at once
+   * (measured with bench/webhook-floor.ts, alternating, 2026-12-04 09:53–09:57) made the batches smaller (0.16–0.22
+   * statements a delivery against 0.11–0.17) and PostgreSQL's CPU a delivery higher (222–326 µs against 146–218),
+   * for fewer deliveries/s in 4 of 5 pairs once the machine was not saturated.
+   */
+  private writing = false;
   /** The webhook and event of jobs handed off on PostgreSQL, read by the statement that leased them. */
   private readonly handed = new Map<number, LoadedPair>();
 
@@ -99,20 +94,15 @@ export class DeliveryBatch {
     });
   }
 
-  /** Writes what waits on the next turn of the event loop, unless WRITES_AT_ONCE writes are running already. */
+  /** Writes what waits on the next turn of the event loop, unless a write is running or about to. */
   private schedule(): void {
-    if (this.scheduled || this.writes >= WRITES_AT_ONCE || this.waiters.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.write();
-    });
+    if (this.writing || this.waiters.length === 0) return;
+    this.writing = true;
+    setImmediate(() => void this.write());
   }
 
-  /** Writes one batch: whatever waits now; what arrives while WRITES_AT_ONCE run goes into the next. */
+  /** Writes one batch: whatever waits now; what arrives meanwhile goes into the next. */
   private async write(): Promise<void> {
-    if (this.writes >= WRITES_AT_ONCE || this.waiters.length === 0) return;
-    this.writes++;
     const { attempts, done, waiters } = this;
     this.attempts = [];
     this.done = [];
@@ -136,7 +126,7 @@ export class DeliveryBatch {
     } catch (e) {
       for (const w of waiters) w.reject(e);
     } finally {
-      this.writes--;
+      this.writing = false;
       this.schedule();
     }
   }
