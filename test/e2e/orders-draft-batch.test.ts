@@ -47,6 +47,25 @@ describe('concurrent DRAFT updates applied in batches', () => {
     assert.equal(request.message, 'Order updated successfully');
     return request;
   };
+  /** Order `i` of `orders` as created: comment, version and events unchanged. */
+  const assertUntouched = async (orders: Order[], i: number) => {
+    const now = await t.api.order(orders[i].id);
+    assert.equal(now.comment, `start-${i}`);
+    assert.equal(now.version, orders[i].version);
+    assert.deepEqual(await outboxTypes(orders[i].id), ['order/created']);
+  };
+  /** Every order but `except` updated once to the comment `${prefix}-${i}`, with its answer, history and event. */
+  const assertAppliedExcept = async (orders: Order[], results: Gql[], except: number, prefix: string) => {
+    for (const [i, o] of orders.entries()) {
+      if (i === except) continue;
+      accepted(results[i]);
+      const now = await t.api.order(o.id);
+      assert.equal(now.comment, `${prefix}-${i}`);
+      assert.equal(now.version, o.version + 1);
+      assert.equal(now.events!.at(-1)!.action, 'updated');
+      assert.deepEqual(await outboxTypes(o.id), ['order/created', 'order/updated']);
+    }
+  };
 
   test('a burst over many orders: every change applied with its own version, history, request and event', async () => {
     const orders = await createOrders(ORDERS);
@@ -80,19 +99,10 @@ describe('concurrent DRAFT updates applied in batches', () => {
     );
     const refused = results[3].body.errors?.[0];
     assert.equal(refused?.extensions?.code, 'VERSION_CONFLICT', JSON.stringify(results[3].body));
-    const after3 = await t.api.order(orders[3].id);
-    assert.equal(after3.comment, 'start-3');
-    assert.equal(after3.version, orders[3].version);
-    assert.deepEqual(await outboxTypes(orders[3].id), ['order/created']);
+    await assertUntouched(orders, 3);
     const rows = await db.query<{ n: number }>('SELECT count(*) AS n FROM dispatchable_requests WHERE order_id = $1', [orders[3].id]);
     assert.equal(Number(rows[0].n), 0, 'a refused change leaves no request');
-    for (const [i, o] of orders.entries()) {
-      if (i === 3) continue;
-      accepted(results[i]);
-      const now = await t.api.order(o.id);
-      assert.equal(now.comment, `stale-${i}`);
-      assert.equal(now.version, o.version + 1);
-    }
+    await assertAppliedExcept(orders, results, 3, 'stale');
   });
 
   test('two updates of one order in a burst both apply, one after the other', async () => {
@@ -129,19 +139,8 @@ describe('concurrent DRAFT updates applied in batches', () => {
       const orders = await createOrders(8);
       const results = await Promise.all(orders.map((o, i) => t.api.tryUpdate({ id: o.id, comment: i === 5 ? 'boom' : `ok-${i}` })));
       assert.ok(results[5].body.errors?.length, JSON.stringify(results[5].body));
-      const culprit = await t.api.order(orders[5].id);
-      assert.equal(culprit.comment, 'start-5');
-      assert.equal(culprit.version, orders[5].version);
-      assert.deepEqual(await outboxTypes(orders[5].id), ['order/created']);
-      for (const [i, o] of orders.entries()) {
-        if (i === 5) continue;
-        accepted(results[i]);
-        const now = await t.api.order(o.id);
-        assert.equal(now.comment, `ok-${i}`);
-        assert.equal(now.version, o.version + 1);
-        assert.equal(now.events!.at(-1)!.action, 'updated');
-        assert.deepEqual(await outboxTypes(o.id), ['order/created', 'order/updated']);
-      }
+      await assertUntouched(orders, 5);
+      await assertAppliedExcept(orders, results, 5, 'ok');
     } finally {
       await db.query('DROP TRIGGER og_test_boom' + (postgres ? ' ON orders' : ''));
     }
