@@ -33,13 +33,13 @@ export interface Fairness {
   perOrganization: number;
 }
 
-export const DEFAULT_FAIRNESS: Fairness = { perWebhook: 16, perOrganization: 32 };
+export const DEFAULT_FAIRNESS: Fairness = { perWebhook: 32, perOrganization: 64 };
 
 /**
  * Jobs in flight per lane and worker process: a claimed job's lease starts at once, so a lane claims no more than
  * it has free. The default lane is wide because request jobs run in batches (BATCH_SIZE a transaction).
  */
-const LANE_SIZES = { default: 256, deliveries: 64 } as const;
+const LANE_SIZES = { default: 256, deliveries: 128 } as const;
 /** Jobs of a kind with `runBatch` run this many at a time, one batch per in-flight task. */
 const BATCH_SIZE = 128;
 /** While jobs run, claim again only once this many lanes are free: a claim scans the queue, so it is batched. */
