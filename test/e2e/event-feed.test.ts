@@ -54,7 +54,10 @@ describe('event feed', { timeout: 300_000 }, () => {
     secondUrl = `http://127.0.0.1:${port}`;
     second = new OrdergraphProcess('server 2', ['serve'], { ...server.env, PORT: String(port) });
     second.spawn();
-    await second.waitUntil(async () => (await fetch(`${secondUrl}/readyz`).catch(() => undefined))?.status === 200, 60_000);
+    await second.waitUntil(
+      async () => second.currentOutput().includes(`ordergraph listening on ${secondUrl}`) && (await fetch(`${secondUrl}/readyz`).catch(() => undefined))?.status === 200,
+      60_000,
+    );
     parties = await createOrderParties(server);
     db = await openDirectDb(server);
   });

@@ -109,7 +109,8 @@ class RunningServer implements TestServer {
       this.server.env = { ...this.env, PORT: String(this.port) };
       this.server.spawn();
       try {
-        await this.server.waitUntil(() => isReady(this.url), this.readyTimeoutMs);
+        // Our own process must say it listens: a server of another test file that won the port answers /readyz too.
+        await this.server.waitUntil(async () => this.server.currentOutput().includes(`ordergraph listening on ${this.url}`) && (await isReady(this.url)), this.readyTimeoutMs);
         return;
       } catch (e) {
         await this.server.kill('SIGKILL');
