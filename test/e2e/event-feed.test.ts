@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../support/test-server.ts';
+import { servesOn, startServer, type TestServer } from '../support/test-server.ts';
 import { OrdergraphProcess } from '../support/ordergraph-process.ts';
 import { freePort } from '../support/free-port.ts';
 import { gql } from '../support/graphql.ts';
@@ -54,10 +54,7 @@ describe('event feed', { timeout: 300_000 }, () => {
     secondUrl = `http://127.0.0.1:${port}`;
     second = new OrdergraphProcess('server 2', ['serve'], { ...server.env, PORT: String(port) });
     second.spawn();
-    await second.waitUntil(
-      async () => second.currentOutput().includes(`ordergraph listening on ${secondUrl}`) && (await fetch(`${secondUrl}/readyz`).catch(() => undefined))?.status === 200,
-      60_000,
-    );
+    await second.waitUntil(() => servesOn(second, secondUrl), 60_000);
     parties = await createOrderParties(server);
     db = await openDirectDb(server);
   });

@@ -75,6 +75,14 @@ async function isReady(url: string): Promise<boolean> {
   return res.status === 200;
 }
 
+/**
+ * Whether `proc` serves `url`: its own output says it listens there, and `/readyz` answers 200. The first alone is
+ * not enough, nor the second: a server of another test file that won the port answers `/readyz` too.
+ */
+export async function servesOn(proc: OrdergraphProcess, url: string): Promise<boolean> {
+  return proc.currentOutput().includes(`ordergraph listening on ${url}`) && (await isReady(url));
+}
+
 const PORT_IN_USE = /EADDRINUSE/;
 
 /** Data directories of servers not stopped yet: removed even if the test process exits without `stop()`. */
@@ -109,8 +117,7 @@ class RunningServer implements TestServer {
       this.server.env = { ...this.env, PORT: String(this.port) };
       this.server.spawn();
       try {
-        // Our own process must say it listens: a server of another test file that won the port answers /readyz too.
-        await this.server.waitUntil(async () => this.server.currentOutput().includes(`ordergraph listening on ${this.url}`) && (await isReady(this.url)), this.readyTimeoutMs);
+        await this.server.waitUntil(() => servesOn(this.server, this.url), this.readyTimeoutMs);
         return;
       } catch (e) {
         await this.server.kill('SIGKILL');
