@@ -29,13 +29,26 @@ export async function startStallingReceiver(mode: 'hang' | 'drip', shared: OpenG
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     received++;
-    open++;
-    maxOpen = Math.max(maxOpen, open);
-    shared.open++;
-    shared.maxOpen = Math.max(shared.maxOpen, shared.open);
-    res.on('close', () => {
-      open--;
-      shared.open--;
+    // Counted a turn of the event loop late, and no longer counted once the client's end of the socket is read:
+    // when the server drops one delivery and sends the next at once, both reach this process in one loop turn,
+    // and counting the new one before the old one's close would see one more open than the server ever had.
+    let state: 'pending' | 'open' | 'closed' = 'pending';
+    const close = () => {
+      if (state === 'open') {
+        open--;
+        shared.open--;
+      }
+      state = 'closed';
+    };
+    req.socket.once('end', close);
+    res.once('close', close);
+    setImmediate(() => {
+      if (state !== 'pending') return;
+      state = 'open';
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      shared.open++;
+      shared.maxOpen = Math.max(shared.maxOpen, shared.open);
     });
     req.resume();
     if (mode === 'hang') return;
