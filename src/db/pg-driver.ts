@@ -30,6 +30,13 @@ interface TxState {
 }
 
 const IN_FAILED_TRANSACTION = '25P02';
+
+/** Keeps a transaction's first failure: the one its later statements and COMMIT report. */
+function noteFailure(tx: TxState, e: unknown): void {
+  if (tx.failed) return;
+  tx.failed = true;
+  tx.failure = e;
+}
 const NO_VALUES: readonly unknown[] = [];
 
 function toResult<R>(res: pg.QueryResult): QueryResult<R> {
@@ -64,12 +71,9 @@ export class PipelinedConnection implements DatabaseConnection {
     const sent = this.send(text, values, name);
     if (!tx) return sent.then(toResult<R>);
     return sent.then(toResult<R>, (e: unknown) => {
-      if (!tx.failed) {
-        tx.failed = true;
-        tx.failure = e;
-      } else if ((e as { code?: string }).code === IN_FAILED_TRANSACTION) {
-        throw tx.failure; // the statement only failed because an earlier one did: report the cause
-      }
+      // A statement that only failed because an earlier one did reports the cause.
+      if (tx.failed && (e as { code?: string }).code === IN_FAILED_TRANSACTION) throw tx.failure;
+      noteFailure(tx, e);
       throw e;
     });
   }
@@ -125,12 +129,7 @@ export class PipelinedConnection implements DatabaseConnection {
     this.cork();
     tx.begun = this.send(sql, NO_VALUES, undefined).then(
       () => {},
-      (e: unknown) => {
-        if (!tx.failed) {
-          tx.failed = true;
-          tx.failure = e;
-        }
-      },
+      (e: unknown) => noteFailure(tx, e),
     );
     this.tx = tx;
   }
