@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { createTenant, orderInput, ORDER_UPDATE, type Tenant } from '../support/orders-api.ts';
 import { createClient, getToken } from '../support/oauth.ts';
+import { pollUntil } from '../support/poll.ts';
 
 const SIGHTS = 4;
 const SHOWN_HEADERS = ['content-type', 'allow', 'www-authenticate', 'x-request-id'];
@@ -99,10 +100,14 @@ describe('GraphQL POST fast path: the same answers as Mercurius', () => {
     await same('forbidden', forbidden, (a) => assert.match(a, /^200\n[\s\S]*"errors"/));
     const order = await t.api.order(orderId);
     assert.equal(order.comment, 'first comment');
-    const changes = server
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{') && l.includes('"msg":"change"') && l.includes('"reqId":"fast-path-unknown"'));
+    // The server writes its log asynchronously (pino), so its last lines may arrive after the answers.
+    const changeLines = () =>
+      server
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.includes('"msg":"change"') && l.includes('"reqId":"fast-path-unknown"'));
+    await pollUntil(() => changeLines().length >= SIGHTS, { timeoutMs: 10_000 }).catch(() => {}); // asserted below
+    const changes = changeLines();
     assert.equal(changes.length, SIGHTS, changes.join('\n'));
     for (const line of changes) assert.deepEqual(JSON.parse(line).errors, ['NOT_FOUND']);
   });
