@@ -30,6 +30,7 @@ interface TxState {
 }
 
 const IN_FAILED_TRANSACTION = '25P02';
+const NO_VALUES: readonly unknown[] = [];
 
 /** Keeps a transaction's first failure: the one its later statements and COMMIT report. */
 function noteFailure(tx: TxState, e: unknown): void {
@@ -37,7 +38,6 @@ function noteFailure(tx: TxState, e: unknown): void {
   tx.failed = true;
   tx.failure = e;
 }
-const NO_VALUES: readonly unknown[] = [];
 
 function toResult<R>(res: pg.QueryResult): QueryResult<R> {
   const { command, rowCount, rows } = res;
