@@ -4,33 +4,25 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../support/test-server.ts';
+import type { TestServer } from '../support/test-server.ts';
 import { pollUntil } from '../support/poll.ts';
-import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
-import { Api, error, expectAllDelivered, inParallel } from '../support/webhooks-api.ts';
+import type { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { type Api, error, expectAllDelivered, inParallel, startWebhookWorld, type WebhookWorld } from '../support/webhooks-api.ts';
 
 describe('webhooks: delivery given up after the retry window', () => {
-  let server: TestServer;
+  let world: WebhookWorld;
   let api: Api;
-  const receivers: WebhookReceiver[] = [];
 
   before(async () => {
-    server = await startServer({
-      env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100', ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS: '2000' },
-    });
-    api = await Api.open(server);
+    world = await startWebhookWorld({ ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100', ORDERGRAPH_WEBHOOK_RETRY_WINDOW_MS: '2000' });
+    ({ api } = world);
   });
-  after(async () => {
-    await api?.close();
-    await server?.stop();
-    await Promise.all(receivers.map((r) => r.stop()));
-  });
+  after(() => world?.stop());
 
   it('fails the delivery, lets the next event of the order go ahead, and shows FAILING', async () => {
     const t = await api.tenant();
-    const rx = await startReceiver();
-    const down = await startReceiver();
-    receivers.push(rx, down);
+    const rx = await world.receiver();
+    const down = await world.receiver();
     rx.respond = (r) => (r.body?.header?.type === 'order/created' ? 500 : 200);
     down.respond = () => 500;
     const w = await api.createWebhook(t, { endpoint: rx.url });
@@ -68,20 +60,17 @@ describe('webhooks: delivery given up after the retry window', () => {
 });
 
 describe('webhooks: nothing is lost when the server is killed', () => {
+  let world: WebhookWorld;
   let server: TestServer;
   let api: Api;
   let rx: WebhookReceiver;
 
   before(async () => {
-    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '200' } });
-    api = await Api.open(server);
-    rx = await startReceiver();
+    world = await startWebhookWorld({ ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '200' });
+    ({ server, api } = world);
+    rx = await world.receiver();
   });
-  after(async () => {
-    await api?.close();
-    await server?.stop();
-    await rx?.stop();
-  });
+  after(() => world?.stop());
 
   it('delivers ~1,000 events queued while the receiver was down after a SIGKILL and a restart', async () => {
     const t = await api.tenant();
@@ -101,20 +90,17 @@ describe('webhooks: nothing is lost when the server is killed', () => {
 });
 
 describe('webhooks: SSRF guard', () => {
+  let world: WebhookWorld;
   let server: TestServer;
   let api: Api;
   let rx: WebhookReceiver;
 
   before(async () => {
-    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100' } });
-    api = await Api.open(server);
-    rx = await startReceiver();
+    world = await startWebhookWorld({ ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100' });
+    ({ server, api } = world);
+    rx = await world.receiver();
   });
-  after(async () => {
-    await api?.close();
-    await server?.stop();
-    await rx?.stop();
-  });
+  after(() => world?.stop());
 
   it('refuses loopback endpoints at creation and at delivery unless ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE=true', async () => {
     const t = await api.tenant();

@@ -5,32 +5,24 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../support/test-server.ts';
+import type { TestServer } from '../support/test-server.ts';
 import { gql } from '../support/graphql.ts';
 import { pollUntil, sleep } from '../support/poll.ts';
-import { startReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver.ts';
-import { Api, data, DELIVERY, error, expectAllDelivered, inParallel, sequentially } from '../support/webhooks-api.ts';
+import type { ReceivedWebhook } from '../support/webhook-receiver.ts';
+import { type Api, data, DELIVERY, error, expectAllDelivered, inParallel, sequentially, startWebhookWorld, type WebhookWorld } from '../support/webhooks-api.ts';
 import { EVENT_TYPES } from '../../src/webhooks/outbox.ts';
 
 describe('webhooks', () => {
+  let world: WebhookWorld;
   let server: TestServer;
   let api: Api;
-  const receivers: WebhookReceiver[] = [];
-  const receiver = async () => {
-    const r = await startReceiver();
-    receivers.push(r);
-    return r;
-  };
+  const receiver = () => world.receiver();
 
   before(async () => {
-    server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100' } });
-    api = await Api.open(server);
+    world = await startWebhookWorld({ ORDERGRAPH_WEBHOOK_RETRY_BASE_MS: '100' });
+    ({ server, api } = world);
   });
-  after(async () => {
-    await api?.close();
-    await server?.stop();
-    await Promise.all(receivers.map((r) => r.stop()));
-  });
+  after(() => world?.stop());
 
   it('manages webhooks: create, list, update, delete; validation; scope; other tenants see NOT_FOUND', async () => {
     const t = await api.tenant();

@@ -3,12 +3,12 @@
  * and the outbox, and the check that every event was delivered, verified and in order per order.
  */
 import assert from 'node:assert/strict';
-import type { TestServer } from './test-server.ts';
+import { startServer, type TestServer } from './test-server.ts';
 import { createClient, createOrganization, getToken } from './oauth.ts';
 import { gql, type GraphQLBody } from './graphql.ts';
 import { openDirectDb, type DirectDb } from './direct-db.ts';
 import { pollUntil } from './poll.ts';
-import type { WebhookReceiver, ReceivedWebhook } from './webhook-receiver.ts';
+import { startReceiver, type WebhookReceiver, type ReceivedWebhook } from './webhook-receiver.ts';
 import { messageIdFor } from '../../src/webhooks/webhook-signing.ts';
 import { EVENT_TYPES } from '../../src/webhooks/outbox.ts';
 
@@ -217,4 +217,37 @@ export async function inParallel<T>(n: number, width: number, fn: (i: number) =>
     }),
   );
   return out;
+}
+
+/** A webhook file's server, its Api, and the receivers started for it; `stop()` ends all three. */
+export interface WebhookWorld {
+  server: TestServer;
+  api: Api;
+  /** A receiver on 127.0.0.1, stopped with the world. */
+  receiver(): Promise<WebhookReceiver>;
+  stop(): Promise<void>;
+}
+
+/** Starts a server that may deliver to loopback (the receivers are there), with `env` on top. */
+export async function startWebhookWorld(env: Record<string, string>): Promise<WebhookWorld> {
+  const server = await startServer({ env: { ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE: 'true', ...env } });
+  const api = await Api.open(server).catch(async (e) => {
+    await server.stop();
+    throw e;
+  });
+  const receivers: WebhookReceiver[] = [];
+  return {
+    server,
+    api,
+    async receiver() {
+      const r = await startReceiver();
+      receivers.push(r);
+      return r;
+    },
+    async stop() {
+      await api.close();
+      await server.stop();
+      await Promise.all(receivers.map((r) => r.stop()));
+    },
+  };
 }
