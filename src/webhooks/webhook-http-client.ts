@@ -4,8 +4,6 @@
  * guard on the connection itself: the socket connects to the addresses the guard checked (see ssrf-guard.ts).
  * Connections are kept alive per origin, so a busy endpoint does not pay a handshake per delivery.
  */
-import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
 
@@ -69,32 +67,6 @@ export async function closeWebhookConnections(): Promise<void> {
   await Promise.all(all.map((a) => a.close().catch(() => {})));
 }
 
-/**
- * Reads at most `cap` bytes of a response body, then drops the rest (and the connection if it was large); keeps
- * the first bytes read, which the deliveries log shows. Resolves when the body has ended, failed or been dropped.
- * Events rather than `for await`: most answers are empty, and an async iterator costs a few promises per body.
- */
-function drain(body: Readable, cap: number, kept: Buffer[]): Promise<void> {
-  return new Promise((resolve) => {
-    let read = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (read < RESPONSE_EXCERPT * 4) kept.push(chunk);
-      read += chunk.length;
-      if (read > cap) {
-        body.destroy();
-        resolve();
-      }
-    });
-    body.once('end', resolve).once('error', () => resolve()).once('close', resolve);
-  });
-}
-
-/** The first characters of a response body as text (UTF-8, decoding errors replaced), or null when empty. */
-function excerpt(kept: Buffer[]): string | null {
-  const text = Buffer.concat(kept).toString('utf8').replace(/\uFFFD+$/, '').trim();
-  return text === '' ? null : text.slice(0, RESPONSE_EXCERPT);
-}
-
 /** A one-line description of a transport error, for the deliveries log. */
 export function describeError(e: unknown, timeoutMs: number): string {
   if (e instanceof RefusedAddressError) return e.message;
@@ -136,27 +108,89 @@ function parsedEndpoint(endpoint: string): Endpoint | string {
   return parsed;
 }
 
-/**
- * The whole exchange's timeout, as the emitter-shaped signal undici accepts (`aborted`, `reason`, an `abort` event).
- * `AbortSignal.timeout` costs more: each one is registered with a FinalizationRegistry through a WeakRef, and its
- * listener goes through EventTarget, ~5 % of a busy worker's CPU (profile of webhookDeliveries, 2026-12-04).
- */
-class Deadline extends EventEmitter {
-  aborted = false;
-  reason: Error | undefined;
-  private readonly timer: NodeJS.Timeout;
+/** The first characters of a response body as text (UTF-8, decoding errors replaced), or null when empty. */
+function excerpt(kept: Buffer[]): string | null {
+  const text = Buffer.concat(kept).toString('utf8').replace(/\uFFFD+$/, '').trim();
+  return text === '' ? null : text.slice(0, RESPONSE_EXCERPT);
+}
 
-  constructor(ms: number) {
-    super();
-    this.timer = setTimeout(() => {
-      this.aborted = true;
-      this.reason = Object.assign(new Error(`timed out after ${ms} ms`), { name: 'TimeoutError' });
-      this.emit('abort');
-    }, ms);
+/** A header of undici's raw list ([name, value, …], Buffers), by its lower-case name. */
+function rawHeader(raw: Buffer[], name: string): string | null {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === name.length && raw[i].toString('latin1').toLowerCase() === name) return raw[i + 1].toString('latin1');
+  }
+  return null;
+}
+
+type Settled = { statusCode: number; retryAfter: string | null; kept: Buffer[] } | { error: unknown };
+
+/**
+ * One exchange, read through undici's dispatcher callbacks rather than `request()`: that builds a response stream,
+ * an async resource and the promises of reading it for every delivery, and most answers are an empty 204 (about
+ * 7 % of a busy worker's CPU, profile of webhookDeliveries, 2026-12-04). The status is the answer: once it has come,
+ * the body is read only to reuse the connection, at most RESPONSE_BODY_CAP bytes and BODY_GRACE_MS long, then the
+ * connection is dropped, so a receiver that drips or floods it does not hold a delivery lane.
+ */
+class Exchange {
+  private abort: ((reason: Error) => void) | undefined;
+  /** Why to abort, when that was decided before undici handed over its abort. */
+  private reason: Error | undefined;
+  private answer: { statusCode: number; retryAfter: string | null } | undefined;
+  private readonly kept: Buffer[] = [];
+  private read = 0;
+  private grace: NodeJS.Timeout | undefined;
+  private readonly deadline: NodeJS.Timeout;
+  private settled = false;
+
+  /** The whole exchange (connect, headers, body) ends within `timeoutMs`. */
+  constructor(timeoutMs: number, private readonly done: (outcome: Settled) => void) {
+    this.deadline = setTimeout(() => this.stop(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
   }
 
-  clear(): void {
-    clearTimeout(this.timer);
+  /** Ends the exchange now: with its answer if the status has come, else with `reason`. */
+  stop(reason: Error): void {
+    this.settle(reason);
+    if (this.abort) this.abort(reason);
+    else this.reason = reason;
+  }
+
+  onConnect(abort: (reason: Error) => void): void {
+    if (this.reason) return abort(this.reason);
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // informational: the final answer follows
+    this.answer = { statusCode, retryAfter: rawHeader(rawHeaders, 'retry-after') };
+    // An answer that came whole (most: an empty 204) is complete before the microtask: no timer for it.
+    queueMicrotask(() => {
+      if (!this.settled) this.grace = setTimeout(() => this.stop(new Error('the response body took too long')), BODY_GRACE_MS);
+    });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.read < RESPONSE_EXCERPT * 4) this.kept.push(chunk);
+    this.read += chunk.length;
+    if (this.read > RESPONSE_BODY_CAP) this.stop(new Error('the response body is too large'));
+    return true;
+  }
+
+  onComplete(): void {
+    this.settle();
+  }
+
+  onError(e: Error): void {
+    this.settle(e);
+  }
+
+  /** Once: the answer (whatever became of its body), or the error that came before it. */
+  private settle(error?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.deadline);
+    clearTimeout(this.grace);
+    this.done(this.answer ? { ...this.answer, kept: this.kept } : { error });
   }
 }
 
@@ -181,34 +215,17 @@ export async function postWebhook(endpoint: string, headers: Record<string, stri
     if (refused) return fail(refused);
   }
 
-  const signal = new Deadline(timeoutMs);
-  try {
-    const res = await agentFor(opts.allowPrivate).request({
-      origin: target.origin,
-      path: target.path,
-      method: opts.method ?? 'POST',
-      headers,
-      body,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal,
-    });
-    const retryAfter = res.headers['retry-after'];
-    // The status is the answer; the body is read only to reuse the connection, so a receiver that drips it does
-    // not hold a delivery lane for the whole timeout.
-    const grace = setTimeout(() => res.body.destroy(), BODY_GRACE_MS);
-    const kept: Buffer[] = [];
-    await drain(res.body, RESPONSE_BODY_CAP, kept);
-    clearTimeout(grace);
-    const status = res.statusCode;
-    const responseBody = excerpt(kept);
-    if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null, responseBody };
-    const reason =
-      status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed; use the final URL as the endpoint` : `HTTP ${status}`;
-    return { ...fail(reason, status, typeof retryAfter === 'string' ? retryAfter : (retryAfter?.[0] ?? null)), responseBody };
-  } catch (e) {
-    return fail(describeError(e, timeoutMs));
-  } finally {
-    signal.clear();
-  }
+  const outcome = await new Promise<Settled>((resolve) => {
+    agentFor(opts.allowPrivate).dispatch(
+      { origin: target.origin, path: target.path, method: opts.method ?? 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      new Exchange(timeoutMs, resolve),
+    );
+  });
+  if ('error' in outcome) return fail(describeError(outcome.error, timeoutMs));
+  const { statusCode: status, retryAfter } = outcome;
+  const responseBody = excerpt(outcome.kept);
+  if (status >= 200 && status < 300) return { ok: true, statusCode: status, durationMs: elapsed(), error: null, retryAfter: null, responseBody };
+  const reason =
+    status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed; use the final URL as the endpoint` : `HTTP ${status}`;
+  return { ...fail(reason, status, retryAfter), responseBody };
 }

@@ -13,10 +13,19 @@ export function newSecret(): string {
   return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
 
+/** Decoded keys of the secrets in use (a worker signs with few of them, many times). */
+const keys = new Map<string, Buffer>();
+const MAX_KEYS = 1000;
+
 /** The HMAC key of a secret: the base64-decoded part after `whsec_`. */
 export function secretKey(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (key) return key;
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a webhook secret starts with whsec_');
-  return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  if (keys.size >= MAX_KEYS) keys.clear();
+  keys.set(secret, key);
+  return key;
 }
 
 /** `v1,<signature>` of one message with one secret. */
