@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { badInput, notFound } from '../errors/domain-error.ts';
 import type { Executor } from '../db/database.ts';
+import { compiledQuery, type Params } from '../db/compiled-query.ts';
 import { findOrganization } from '../organizations/organizations.ts';
 import { generateSecret, hashSecret } from './client-secrets.ts';
 import { isScope, parseScopes, SCOPES } from './scopes.ts';
@@ -103,9 +104,12 @@ function toClient(row: {
   };
 }
 
+/** Compiled once: every token request reads its client. */
+const clientById = compiledQuery((db, p: Params<{ id: string }>) => db.selectFrom('clients').selectAll().where('id', '=', p.id));
+
 export async function findClient(db: Executor, clientId: string): Promise<Client | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst();
-  return row && toClient(row);
+  const { rows } = await clientById.execute(db, { id: clientId });
+  return rows[0] && toClient(rows[0]);
 }
 
 export async function listClients(db: Executor, organizationId?: string): Promise<Client[]> {

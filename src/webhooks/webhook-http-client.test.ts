@@ -23,6 +23,9 @@ describe('postWebhook', () => {
             return res.writeHead(307, { location: '/ok' }).end();
           case '/busy':
             return res.writeHead(503, { 'retry-after': '7' }).end('later');
+          case '/hints':
+            res.writeEarlyHints({ link: '</a.css>; rel=preload; as=style' });
+            return res.writeHead(202).end('queued');
           case '/slow-headers':
             return; // never answers
           case '/slow-body':
@@ -83,6 +86,13 @@ describe('postWebhook', () => {
     assert.equal((await post('/other')).error, 'HTTP 500');
   });
 
+  it('keeps the start of the response body, after any informational answer', async () => {
+    assert.equal((await post('/ok')).responseBody, null);
+    assert.equal((await post('/busy')).responseBody, 'later');
+    const r = await post('/hints');
+    assert.deepEqual({ ok: r.ok, status: r.statusCode, body: r.responseBody }, { ok: true, status: 202, body: 'queued' });
+  });
+
   it('gives up on a response that does not come in time', async () => {
     const r = await post('/slow-headers', 300);
     assert.equal(r.ok, false);
@@ -94,6 +104,13 @@ describe('postWebhook', () => {
     const r = await post('/slow-body', 300);
     assert.equal(r.ok, true);
     assert.ok(r.durationMs < 5_000, String(r.durationMs));
+  });
+
+  it('takes a 2xx status as the answer when its body drips past the grace, long before the timeout', async () => {
+    const r = await post('/slow-body');
+    assert.equal(r.ok, true);
+    assert.ok(r.durationMs >= 900 && r.durationMs < 5_000, String(r.durationMs));
+    assert.equal(r.responseBody, 'x');
   });
 
   it('reads only a few KiB of a large response', async () => {
