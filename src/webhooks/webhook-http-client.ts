@@ -155,8 +155,8 @@ class Exchange {
   }
 
   onConnect(abort: (reason: Error) => void): void {
-    if (this.reason) return abort(this.reason);
-    this.abort = abort;
+    if (this.reason) abort(this.reason);
+    else this.abort = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
