@@ -129,3 +129,21 @@ test('held inserts become one WITH statement, parameters renumbered', () => {
   assert.equal(mergeable("INSERT INTO t VALUES ('$1')"), false);
   assert.equal(mergeable('INSERT INTO t VALUES ($1) RETURNING id'), false);
 });
+
+test('a backend terminated while its connection is in use fails that transaction, not the process', { skip }, async () => {
+  // As `pg_terminate_backend` or a restarting server does: the socket ends while the pool has lent the client out,
+  // and pg emits 'error' on the client, which throws if nobody listens.
+  const failed = await db
+    .transaction(async (tx) => {
+      const { rows: mine } = await runSql<{ pid: number }>(tx, 'SELECT pg_backend_pid() AS pid', []);
+      await sql`SELECT pg_terminate_backend(${mine[0].pid})`.execute(db.kysely); // from another connection
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the end of the socket arrives meanwhile
+      await runSql(tx, 'SELECT 1', []);
+    })
+    .then(
+      () => undefined,
+      (e: Error) => e,
+    );
+  assert.ok(failed, 'the transaction failed');
+  assert.deepEqual((await sql<{ one: number }>`SELECT 1 AS one`.execute(db.kysely)).rows, [{ one: 1 }]); // the pool goes on
+});

@@ -57,7 +57,14 @@ export class PipelinedConnection implements DatabaseConnection {
     this.client.connection.stream.uncork();
   };
 
-  constructor(private readonly client: PgClient) {}
+  constructor(private readonly client: PgClient) {
+    // pg emits 'error' on a client whose socket ends (a terminated backend, a restarting server); the pool listens
+    // only while the client is idle, and an 'error' nobody hears takes the process down. Lent out, the statements
+    // in flight fail with it, and the client must not go back to the pool.
+    client.on('error', () => {
+      this.broken = true;
+    });
+  }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     return this.run<R>(query.sql, query.parameters, (query as { name?: string }).name);
