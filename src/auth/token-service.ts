@@ -11,6 +11,7 @@ import type { Actor } from '../context.ts';
 import { extendSignedUntil, loadSigningKeys, SIGNING_ALG, type SigningKey } from './signing-keys.ts';
 import { isoNow } from '../clock.ts';
 import { Revocations } from './revocations.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import type { BaseLogger } from 'pino';
 
 export const AUDIENCE = 'ordergraph';
@@ -47,7 +48,7 @@ interface Cached {
 
 export class TokenService {
   private keys: SigningKey[] = [];
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new BoundedMap<string, Cached>(CACHE_MAX);
   private readonly revocations: Revocations;
   private timer: NodeJS.Timeout | undefined;
   private lastKeyReload = 0;
@@ -179,7 +180,6 @@ export class TokenService {
         scopes: new Set(claims.scope.split(' ').filter(Boolean)),
       },
     };
-    if (this.cache.size >= CACHE_MAX) this.cache.clear(); // crude bound; re-verifying is only slower
     this.cache.set(token, entry);
     return entry;
   }

@@ -5,12 +5,12 @@
  */
 import type { DbKind, Executor } from './database.ts';
 import { runSql } from './run-sql.ts';
+import { BoundedMap } from '../bounded-map.ts';
 
 /** Rows per bulk statement: 1,000 rows of ≤ 16 values stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 export const BULK_ROWS = 1000;
-const MAX_TEXTS = 200;
-
-const texts = new Map<string, string>();
+/** Keys carry a row count: the bound keeps odd batch sizes from piling up. */
+const texts = new BoundedMap<string, string>(200);
 
 /**
  * The SQL text for `key`, built once: `build` writes `?` placeholders (never inside literals), numbered `$1, $2…`
@@ -25,8 +25,6 @@ export function prebuilt(kind: DbKind, key: string, build: () => string): string
       let n = 0;
       text = text.replace(/\?/g, () => `$${++n}`);
     }
-    // Keys carry a row count; a bounded map keeps odd batch sizes from piling up.
-    if (texts.size >= MAX_TEXTS) texts.delete(texts.keys().next().value!);
     texts.set(k, text);
   }
   return text;

@@ -4,6 +4,7 @@
  * Safe because Kysely runs each statement to completion (`all`/`run`) before the next one starts.
  */
 import type SQLite from 'better-sqlite3';
+import { BoundedMap } from '../bounded-map.ts';
 
 /** The cached handle, which also counts the statements it ran that may have written. */
 export interface CachedDatabase extends SQLite.Database {
@@ -12,7 +13,8 @@ export interface CachedDatabase extends SQLite.Database {
 }
 
 export function withStatementCache(db: SQLite.Database, max = 1000): CachedDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  // Batch statements differ by row count; a bounded map keeps odd sizes from piling up.
+  const cache = new BoundedMap<string, SQLite.Statement>(max);
   let writes = 0;
   const countWrites = (statement: SQLite.Statement): SQLite.Statement => {
     if (statement.reader) return statement;
@@ -28,8 +30,6 @@ export function withStatementCache(db: SQLite.Database, max = 1000): CachedDatab
     let statement = cache.get(source);
     if (!statement) {
       statement = countWrites(withFastRows(db.prepare(source)));
-      // Batch statements differ by row count; evicting the oldest keeps the cache bounded.
-      if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(source, statement);
     }
     return statement;

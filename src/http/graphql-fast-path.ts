@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Ctx } from '../context.ts';
+import { BoundedMap } from '../bounded-map.ts';
 
 /** Documents kept per dialect, as Mercurius' own parse cache (its `cache` option's default). */
 const MAX_DOCUMENTS = 1000;
@@ -44,7 +45,7 @@ export interface FastPathOptions {
 
 /** Validated documents by query text and operation name: a bounded map, oldest out first. */
 export class KnownDocuments {
-  readonly #byKey = new Map<string, Known>();
+  readonly #byKey = new BoundedMap<string, Known>(MAX_DOCUMENTS);
 
   constructor(private readonly schema: () => GraphQLSchema) {}
 
@@ -62,7 +63,6 @@ export class KnownDocuments {
     const key = KnownDocuments.key(query, operationName);
     const known = this.#byKey.get(key);
     if (known === undefined) {
-      if (this.#byKey.size >= MAX_DOCUMENTS) this.#byKey.delete(this.#byKey.keys().next().value as string);
       this.#byKey.set(key, { document });
     } else if (known.run === undefined) {
       const compiled = compileQuery(this.schema(), known.document, operationName);

@@ -6,6 +6,7 @@
  */
 import { Agent, errors as undiciErrors } from 'undici';
 import { guardedLookup, literalHostRefusal, RefusedAddressError } from './ssrf-guard.ts';
+import { BoundedMap } from '../bounded-map.ts';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -88,8 +89,7 @@ interface Endpoint {
 }
 
 /** Endpoints parsed once (a worker sends to few of them, many times): the URL or why it cannot be used. */
-const endpoints = new Map<string, Endpoint | string>();
-const MAX_ENDPOINTS = 1000;
+const endpoints = new BoundedMap<string, Endpoint | string>(1000);
 
 function parsedEndpoint(endpoint: string): Endpoint | string {
   let parsed = endpoints.get(endpoint);
@@ -103,7 +103,6 @@ function parsedEndpoint(endpoint: string): Endpoint | string {
   } catch {
     parsed = 'the endpoint is not a valid URL';
   }
-  if (endpoints.size >= MAX_ENDPOINTS) endpoints.clear();
   endpoints.set(endpoint, parsed);
   return parsed;
 }

@@ -4,6 +4,7 @@
  * "id.timestamp.body">`, one space-separated signature per secret in force (two during a rotation).
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { BoundedMap } from '../bounded-map.ts';
 
 export const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
@@ -14,8 +15,7 @@ export function newSecret(): string {
 }
 
 /** Decoded keys of the secrets in use (a worker signs with few of them, many times). */
-const keys = new Map<string, Buffer>();
-const MAX_KEYS = 1000;
+const keys = new BoundedMap<string, Buffer>(1000);
 
 /** The HMAC key of a secret: the base64-decoded part after `whsec_`. */
 export function secretKey(secret: string): Buffer {
@@ -23,7 +23,6 @@ export function secretKey(secret: string): Buffer {
   if (key) return key;
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a webhook secret starts with whsec_');
   key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
-  if (keys.size >= MAX_KEYS) keys.clear();
   keys.set(secret, key);
   return key;
 }

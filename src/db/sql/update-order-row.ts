@@ -8,6 +8,7 @@
  */
 import { PostgresAdapter, sql } from 'kysely';
 import type { Executor } from '../database.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { compiledQuery, type CompiledStatement, type Params } from '../compiled-query.ts';
 
 type Statement = CompiledStatement<Record<string, unknown>, { written: number }>;
@@ -18,7 +19,7 @@ export async function updateOrderColumns(tx: Executor, columns: string, params: 
   return res.rows.length === 1 ? 1 : Number(res.numAffectedRows);
 }
 
-const updateStatements = new Map<string, Statement>();
+const updateStatements = new BoundedMap<string, Statement>(200);
 function updateStatement(key: string): Statement {
   let statement = updateStatements.get(key);
   if (!statement) {
@@ -37,7 +38,6 @@ function updateStatement(key: string): Statement {
       }
       return update as never;
     });
-    if (updateStatements.size >= 200) updateStatements.delete(updateStatements.keys().next().value!);
     updateStatements.set(key, statement);
   }
   return statement;
