@@ -3,8 +3,9 @@
  * its own answer and rows: a burst of concurrent updates of many orders is applied with the right versions,
  * history (with its own request id), ACCEPTED requests and outbox events; a stale expectedVersion in the burst is
  * refused alone; two updates of one order in the burst both apply, one after the other; an update that fails
- * unexpectedly (a trigger raising on its value) fails alone and the others commit; a subscribed webhook's event
- * bodies carry each order as changed, lines included. On SQLite and PostgreSQL.
+ * unexpectedly fails alone and the others commit, whether it fails at the batch's writes (a trigger raising on its
+ * value) or while it is applied (a corrupt stored value); a subscribed webhook's event bodies carry each order as
+ * changed, lines included. On SQLite and PostgreSQL.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -143,6 +144,30 @@ describe('concurrent DRAFT updates applied in batches', () => {
       await assertAppliedExcept(orders, results, 5, 'ok');
     } finally {
       await db.query('DROP TRIGGER og_test_boom' + (postgres ? ' ON orders' : ''));
+    }
+  });
+
+  test('an order whose stored data cannot be read fails alone, with a request id; the others commit once each', async () => {
+    // A corrupt `delivery` (written behind the API's back) throws while the change is applied, with the change in
+    // hand: its batch rolls back and runs again without it, and it gets its own answer on its own path.
+    const orders = await createOrders(12);
+    const broken = 5;
+    await db.query('UPDATE orders SET delivery = $1 WHERE id = $2', ['{not json', orders[broken].id]);
+    const results = await Promise.all(orders.map((o, i) => t.api.tryUpdate({ id: o.id, comment: `read-${i}`, delivery: { city: `City ${i}` } })));
+    const failure = results[broken].body.errors?.[0];
+    assert.equal(failure?.extensions?.code, 'INTERNAL_SERVER_ERROR', JSON.stringify(results[broken].body));
+    assert.match(String(failure?.extensions?.requestId), /\S/, 'the answer names its request');
+    assert.doesNotMatch(JSON.stringify(failure), /JSON|SyntaxError|at /, 'the client sees no internals');
+    const [row] = await db.query<{ comment: string; version: number }>('SELECT comment, version FROM orders WHERE id = $1', [orders[broken].id]);
+    assert.deepEqual({ comment: row.comment, version: Number(row.version) }, { comment: `start-${broken}`, version: orders[broken].version });
+    assert.deepEqual(await outboxTypes(orders[broken].id), ['order/created']);
+    await assertAppliedExcept(orders, results, broken, 'read');
+    for (const [i, o] of orders.entries()) if (i !== broken) assert.equal((await t.api.order(o.id)).delivery?.city, `City ${i}`);
+    if (server.dbKind === 'postgres') {
+      // Rows written by one transaction share its xmin: had the batch given up on every change, each would differ.
+      const others = orders.filter((_, i) => i !== broken).map((o) => o.id);
+      const rows = await db.query<{ xid: string }>('SELECT xmin::text AS xid FROM orders WHERE id = ANY($1)', [others]);
+      assert.ok(new Set(rows.map((r) => r.xid)).size < others.length, 'the others still shared a batch');
     }
   });
 
