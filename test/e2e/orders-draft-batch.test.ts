@@ -143,7 +143,7 @@ describe('concurrent DRAFT updates applied in batches', () => {
       await assertUntouched(orders, 5);
       await assertAppliedExcept(orders, results, 5, 'ok');
     } finally {
-      await db.query('DROP TRIGGER og_test_boom' + (postgres ? ' ON orders' : ''));
+      await db.query(`DROP TRIGGER og_test_boom${postgres ? ' ON orders' : ''}`);
     }
   });
 

@@ -10,20 +10,17 @@
 import assert from 'node:assert/strict';
 import { gql, type GraphQLBody } from './graphql.ts';
 import type { HttpResult } from './http-response.ts';
-import { createClient, createOrganization, getToken, type CliRunner, type OAuthClient, type Organization } from './oauth.ts';
+import type { CliRunner } from './oauth.ts';
+import { uniqueRef } from './orders-api.ts';
 import { pollUntil } from './poll.ts';
-import { FULFILLER_SCOPES, MERCHANT_SCOPES } from './scopes.ts';
+import { MERCHANT_SCOPES } from './scopes.ts';
+import { createTradingPair, type TradingPair } from './trading-pair.ts';
 
 export const FULFILLER_PATH = { path: '/fulfiller/graphql' } as const;
 
-export interface FulfillerWorld {
+/** A trading pair (trading-pair.ts) and the server it lives on. */
+export interface FulfillerWorld extends TradingPair {
   url: string;
-  supplier: Organization;
-  merchant: Organization;
-  merchantClient: OAuthClient;
-  supplierClient: OAuthClient;
-  merchantToken: string;
-  supplierToken: string;
 }
 
 /**
@@ -32,28 +29,14 @@ export interface FulfillerWorld {
  * with a token for each.
  */
 export async function createFulfillerWorld(server: CliRunner & { url: string }): Promise<FulfillerWorld> {
-  const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
-  const merchant = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
-  const [merchantClient, supplierClient] = await Promise.all([
-    createClient(server, { org: merchant.id, scopes: MERCHANT_SCOPES }),
-    createClient(server, { org: supplier.id, scopes: FULFILLER_SCOPES, access: [merchant.id] }),
-  ]);
-  const [merchantToken, supplierToken] = await Promise.all([
-    getToken(server.url, merchantClient),
-    getToken(server.url, supplierClient),
-  ]);
-  return { url: server.url, supplier, merchant, merchantClient, supplierClient, merchantToken, supplierToken };
+  return { url: server.url, ...(await createTradingPair(server, { merchantScopes: MERCHANT_SCOPES })) };
 }
-
-let refCounter = 0;
-/** An external reference unique within this test process. */
-export const uniqueRef = (prefix = 'ext') => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++refCounter}`;
 
 /** A complete merchant OrderInput; `overrides` replace top-level fields. */
 export function orderInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     state: 'OPENED',
-    externalReference: uniqueRef(),
+    externalReference: uniqueRef('ext'),
     delivery: {
       type: 'PERSON',
       fullname: 'Ada Lovelace',

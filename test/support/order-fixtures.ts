@@ -5,8 +5,9 @@
  */
 import { gql, type GraphQLBody } from './graphql.ts';
 import type { HttpResult } from './http-response.ts';
-import { createClient, createOrganization, getToken, type CliRunner, type OAuthClient, type Organization } from './oauth.ts';
-import { FULFILLER_SCOPES, MERCHANT_SCOPES } from './scopes.ts';
+import type { CliRunner, OAuthClient, Organization } from './oauth.ts';
+import { MERCHANT_SCOPES } from './scopes.ts';
+import { createTradingPair } from './trading-pair.ts';
 
 
 export interface OrderParties {
@@ -18,22 +19,13 @@ export interface OrderParties {
   fulfillerToken: string;
 }
 
-/** A supplier, a merchant whose orders are routed to it by default, and a client with a token for each. */
+/**
+ * A supplier, a merchant whose orders are routed to it by default, and a client with a token for each (the
+ * trading pair of trading-pair.ts, its supplier side named for the Fulfiller API it calls).
+ */
 export async function createOrderParties(server: CliRunner & { url: string }): Promise<OrderParties> {
-  const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
-  const merchant = await createOrganization(server, { kind: 'MERCHANT', defaultSupplier: supplier.id });
-  const [merchantClient, fulfillerClient] = await Promise.all([
-    createClient(server, { org: merchant.id, scopes: MERCHANT_SCOPES }),
-    createClient(server, { org: supplier.id, scopes: FULFILLER_SCOPES, access: [merchant.id] }),
-  ]);
-  return {
-    merchant,
-    supplier,
-    merchantClient,
-    fulfillerClient,
-    merchantToken: await getToken(server.url, merchantClient),
-    fulfillerToken: await getToken(server.url, fulfillerClient),
-  };
+  const { supplierClient, supplierToken, ...pair } = await createTradingPair(server, { merchantScopes: MERCHANT_SCOPES });
+  return { ...pair, fulfillerClient: supplierClient, fulfillerToken: supplierToken };
 }
 
 export interface DispatchableRequest {

@@ -1,7 +1,8 @@
 /**
- * The Orders API (`POST /graphql`, merchant dialect) for end-to-end tests: the GraphQL documents, a small client
- * bound to one token, a merchant + supplier "tenant" made with the CLI, assertions on GraphQL errors, waiting for
- * a PENDING dispatchable request to settle, and starting production through the Fulfiller API.
+ * The Orders API (`POST /graphql`, merchant dialect) for end-to-end tests: a small client bound to one token, a
+ * merchant + supplier "tenant" made with the CLI, assertions on GraphQL errors, waiting for a PENDING dispatchable
+ * request to settle, and starting production through the Fulfiller API. The documents and response types are in
+ * order-documents.ts, re-exported from here so tests import everything from this one file.
  *
  *   const t = await createTenant(server);                 // merchant (default supplier) + supplier + clients
  *   const order = await t.api.create(orderInput());       // DRAFT
@@ -10,104 +11,30 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { gql, type GraphQLBody } from './graphql.ts';
-import type { HttpResult } from './http-response.ts';
-import { createClient, createOrganization, getToken, type CliRunner, type OAuthClient, type Organization } from './oauth.ts';
+import { gql } from './graphql.ts';
+import type { CliRunner, OAuthClient, Organization } from './oauth.ts';
+import {
+  DISPATCHABLE_REQUEST,
+  FULFILLER_UPDATE_ORDERS,
+  ORDER_BY_ID,
+  ORDER_BY_REF,
+  ORDER_CANCEL,
+  ORDER_CREATE,
+  ORDER_OPEN,
+  ORDER_REQUEST_FULFILLMENT,
+  ORDER_UPDATE,
+  ORDERS,
+  type DispatchableRequest,
+  type Gql,
+  type Order,
+  type OrderConnection,
+  type OrderEvent,
+} from './order-documents.ts';
 import { pollUntil } from './poll.ts';
-import { FULFILLER_SCOPES, INTEGRATOR_SCOPES } from './scopes.ts';
+import { INTEGRATOR_SCOPES } from './scopes.ts';
+import { createTradingPair } from './trading-pair.ts';
 
-
-export const DELIVERY_FIELDS = 'type fullname email address addressComplement zipcode city country phone';
-export const LINE_FIELDS = 'id sku label quantity price vatRate status';
-export const ORDER_FIELDS = `id number organizationId supplierId externalReference invoiceNumber type dispatchingType priority
-  inventoryPolicy state status statusName total totalTaxInclusive totalShipping currency issuedAt
-  delivery { ${DELIVERY_FIELDS} } lines { ${LINE_FIELDS} } comment shippingCarrier shippingMethod shippingTracking
-  locked version createdAt updatedAt`;
-export const EVENT_FIELDS = 'id action clientId requestId changes { field from to } createdAt';
-export const REQUEST_FIELDS = 'id type state message orderId createdAt completedAt';
-
-export const ORDER_CREATE = `mutation OrderCreate($input: OrderInput!) { orderCreate(input: $input) { ${ORDER_FIELDS} } }`;
-export const ORDER_UPDATE = `mutation OrderUpdate($input: OrderInput!) { orderUpdate(input: $input) { ${REQUEST_FIELDS} } }`;
-export const ORDER_OPEN = `mutation OrderOpen($id: String!) { orderOpen(id: $id) { ${REQUEST_FIELDS} } }`;
-export const ORDER_CANCEL = `mutation OrderCancel($id: String!) { orderCancel(id: $id) { ${REQUEST_FIELDS} } }`;
-export const ORDER_REQUEST_FULFILLMENT = `mutation OrderRequestFulfillment($id: String!) { orderRequestFulfillment(id: $id) { ${REQUEST_FIELDS} } }`;
-export const ORDER_BY_ID = `query Order($id: String) { order(id: $id) { ${ORDER_FIELDS} events { ${EVENT_FIELDS} } } }`;
-export const ORDER_BY_REF = `query OrderByRef($ref: String!) { order(byExternalReference: { externalReference: $ref }) { ${ORDER_FIELDS} events { ${EVENT_FIELDS} } } }`;
-export const ORDERS = `query Orders($first: Int, $after: String, $filter: OrderFilter) {
-  orders(first: $first, after: $after, filter: $filter) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { id number externalReference state status priority createdAt version } }
-  }
-}`;
-export const DISPATCHABLE_REQUEST = `query Request($id: String!) { dispatchableRequest(id: $id) { ${REQUEST_FIELDS} } }`;
-export const FULFILLER_UPDATE_ORDERS = `mutation($orders: [OrderInput]) { core { updateOrders(orders: $orders) { id status status_name } } }`;
-
-export type RequestState = 'PENDING' | 'ACCEPTED' | 'REJECTED';
-export type RequestType = 'ORDER_UPDATE' | 'OPEN' | 'CANCEL' | 'REQUEST_FULFILLMENT';
-
-export interface DispatchableRequest {
-  id: string;
-  type: RequestType;
-  state: RequestState;
-  message: string | null;
-  orderId: string;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-export interface OrderLine {
-  id: string;
-  sku: string | null;
-  label: string | null;
-  quantity: number;
-  price: number | null;
-  vatRate: number | null;
-  status: 'PENDING' | 'ACCEPTED' | 'IN_PROGRESS' | 'FULFILLED' | 'CANCELED';
-}
-
-export interface OrderEvent {
-  id: string;
-  action: string;
-  clientId: string | null;
-  requestId: string | null;
-  changes: { field: string; from: unknown; to: unknown }[];
-  createdAt: string;
-}
-
-export interface Order {
-  id: string;
-  number: number;
-  organizationId: string;
-  supplierId: string | null;
-  externalReference: string | null;
-  invoiceNumber: string | null;
-  type: string | null;
-  dispatchingType: string | null;
-  priority: string | null;
-  inventoryPolicy: string | null;
-  state: 'DRAFT' | 'OPENED' | 'COMPLETED';
-  status: number;
-  statusName: string;
-  total: number | null;
-  totalTaxInclusive: number | null;
-  totalShipping: number | null;
-  currency: string | null;
-  issuedAt: string | null;
-  delivery: Record<string, string | null> | null;
-  lines: OrderLine[];
-  comment: string | null;
-  shippingCarrier: string | null;
-  shippingMethod: string | null;
-  shippingTracking: string | null;
-  locked: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  events?: OrderEvent[];
-}
-
-export type Gql = HttpResult<GraphQLBody>;
+export * from './order-documents.ts';
 
 /** A unique external reference (unique across test files and runs). */
 export function uniqueRef(prefix = 'REF'): string {
@@ -289,15 +216,6 @@ export class OrdersApi {
   }
 }
 
-export interface OrderConnection {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  edges: {
-    cursor: string;
-    node: { id: string; number: number; externalReference: string | null; state: string; status: number; priority: string | null; createdAt: string; version: number };
-  }[];
-}
-
 export interface Tenant {
   merchant: Organization;
   supplier: Organization;
@@ -311,24 +229,18 @@ export interface Tenant {
 
 /**
  * A supplier, a merchant whose default supplier it is (unless `defaultSupplier: false`), a merchant client
- * (`merchantScopes`, default all merchant scopes) and a supplier client with the Fulfiller scopes and access to
- * the merchant — all made with the CLI — and a token for each.
+ * (`merchantScopes`, default INTEGRATOR_SCOPES: every merchant scope) and a supplier client with the Fulfiller scopes and access to
+ * the merchant — all made with the CLI — and a token for each (see trading-pair.ts).
  */
 export async function createTenant(
   server: CliRunner & { url: string },
   opts: { defaultSupplier?: boolean; merchantScopes?: string } = {},
 ): Promise<Tenant> {
-  const supplier = await createOrganization(server, { kind: 'SUPPLIER' });
-  const merchant = await createOrganization(server, {
-    kind: 'MERCHANT',
-    defaultSupplier: opts.defaultSupplier === false ? undefined : supplier.id,
+  const { merchantToken, ...pair } = await createTradingPair(server, {
+    defaultSupplier: opts.defaultSupplier,
+    merchantScopes: opts.merchantScopes ?? INTEGRATOR_SCOPES,
   });
-  const [merchantClient, supplierClient] = await Promise.all([
-    createClient(server, { org: merchant.id, scopes: opts.merchantScopes ?? INTEGRATOR_SCOPES }),
-    createClient(server, { org: supplier.id, scopes: FULFILLER_SCOPES, access: [merchant.id] }),
-  ]);
-  const [merchantToken, supplierToken] = await Promise.all([getToken(server.url, merchantClient), getToken(server.url, supplierClient)]);
-  return { merchant, supplier, merchantClient, supplierClient, api: new OrdersApi(server.url, merchantToken), supplierToken };
+  return { ...pair, api: new OrdersApi(server.url, merchantToken) };
 }
 
 /** Moves orders (by `number`) to a fulfilment status through the Fulfiller API; asserts it worked. */
