@@ -11,15 +11,13 @@ import path from 'node:path';
 import { startServer, type TestServer } from '../support/test-server.ts';
 import { getToken } from '../support/oauth.ts';
 import { gql, viewer } from '../support/graphql.ts';
-import { OrdersApi } from '../support/orders-api.ts';
+import { OrdersApi, UUID } from '../support/orders-api.ts';
 
 interface Demo {
   merchant: { org_id: string; client_id: string; client_secret: string };
   supplier: { org_id: string; client_id: string; client_secret: string };
   orders: { id: string; number: number; state: 'DRAFT' | 'OPENED' }[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 describe('ordergraph demo --json', () => {
   let server: TestServer;

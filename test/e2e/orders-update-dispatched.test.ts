@@ -15,10 +15,9 @@ import {
   uniqueRef,
   type Tenant,
   createTenant,
+  UUID,
   fulfillerSetStatus,
 } from '../support/orders-api.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 describe('orderUpdate', () => {
   let server: TestServer;

@@ -16,9 +16,8 @@ import {
   type Order,
   type Tenant,
   createTenant,
+  UUID,
 } from '../support/orders-api.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The order without the fields every change moves (version, updatedAt, events). */
 function stable(o: Order): Partial<Order> {

@@ -6,6 +6,9 @@
 import type { GraphQLBody } from './graphql.ts';
 import type { HttpResult } from './http-response.ts';
 
+/** The shape of every id the Orders API hands out (orders, organizations, dispatchable requests). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const DELIVERY_FIELDS = 'type fullname email address addressComplement zipcode city country phone';
 export const LINE_FIELDS = 'id sku label quantity price vatRate status';
 export const ORDER_FIELDS = `id number organizationId supplierId externalReference invoiceNumber type dispatchingType priority
