@@ -46,9 +46,9 @@ export interface Db {
 }
 
 /**
- * Bytes SQLite's WAL file is cut back to when a writer restarts it. Above what a busy minute uses (the main
- * connection checkpoints at 10,000 pages, 40 MB): cutting it to 4 MB made every burst grow the file again, at
- * 1.05x the DRAFT `orderUpdate`s a second when kept. The checkpoint thread truncates it once the database is quiet.
+ * Bytes SQLite's WAL file is cut back to when a writer restarts it: above the 40 MB at which the main connection
+ * checkpoints (10,000 pages), so under load the file keeps its size. Cut to 4 MB, every burst grew it again (kept:
+ * 1.05x the DRAFT `orderUpdate`s a second). The checkpoint thread truncates it once the database is quiet.
  */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
@@ -114,8 +114,7 @@ export function openDatabase(opts: {
   // Statement journals of big multi-row writes stay in memory instead of spilling to temp files.
   sqlite.pragma('temp_store = MEMORY');
   if (opts.sqliteMaxBytes) sqlite.pragma(`max_page_count = ${Math.ceil(opts.sqliteMaxBytes / Number(sqlite.pragma('page_size', { simple: true })))}`);
-  // After a checkpoint has copied the whole WAL back, the next writer restarts it and truncates the file to this
-  // size: without it the WAL could keep the size of its busiest moment forever (41 MB seen, #17).
+  // After a checkpoint has copied the whole WAL back, the next writer restarts it and cuts the file to this size.
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const checkpointer = opts.checkpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000');
