@@ -8,7 +8,12 @@ import type { Database } from './tables.ts';
 
 export const TOTAL_COUNT_CAP = 1000;
 
-/** `SELECT count(*) AS n` over the first TOTAL_COUNT_CAP rows of `rows` (which should select one narrow column). */
+/**
+ * `SELECT count(*) AS n` over the first TOTAL_COUNT_CAP rows of `rows`, which should select one narrow column and
+ * be ordered as the list's index (the page's order), so that both databases walk that index and stop at the cap.
+ * Unordered, PostgreSQL read a million-order merchant's table instead (a seq scan with a LIMIT looked cheaper than
+ * an index whose pages were not yet all-visible): `state: DRAFT` with `totalCount` 2.8 → 6.7 ms from 10k to 1M.
+ */
 export function cappedCount<TB extends keyof Database, O>(kysely: Kysely<Database>, rows: SelectQueryBuilder<Database, TB, O>) {
   return kysely.selectFrom(rows.limit(TOTAL_COUNT_CAP).as('capped')).select((eb) => eb.fn.countAll<number>().as('n'));
 }
