@@ -32,10 +32,6 @@ export interface WebhookDeliveryView {
 
 type DeliveryRow = Selectable<WebhookDeliveryTable>;
 
-/** A webhook's attempts in the page's order, which its index (webhook_id, created_at, id) serves. */
-const attemptsOf = (db: Executor, webhookId: string) =>
-  db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhookId).orderBy('created_at', 'desc').orderBy('id', 'desc');
-
 function deliveryView(row: DeliveryRow & { event_type: string | null }): WebhookDeliveryView {
   return {
     id: row.id,
@@ -116,7 +112,7 @@ export async function listDeliveries(
   }
   const [rows, total] = await Promise.all([
     page.execute(),
-    opts.countTotal ? cappedCount(db, attemptsOf(db, webhook.id)).executeTakeFirstOrThrow() : undefined,
+    opts.countTotal ? cappedCount(db, db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhook.id)).executeTakeFirstOrThrow() : undefined,
   ]);
   return toConnection(rows, { first, after: args.after, totalCount: Number(total?.n ?? 0) }, (r) => [r.created_at, r.id], deliveryView);
 }

@@ -85,17 +85,12 @@ export function orderPageQuery(db: Db, args: OrderListArgs): CompiledQuery<Selec
     const { createdAt, id } = args.after;
     q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
   }
-  return compileFor(db, newestFirst(q).limit(args.limit), args.filter) as never;
+  return compileFor(db, q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(args.limit), args.filter) as never;
 }
 
 /** Counts the matching orders, up to TOTAL_COUNT_CAP (the page's cursor does not narrow it). */
 export function orderCountQuery(db: Db, args: Omit<OrderListArgs, 'limit' | 'after'>): CompiledQuery<{ n: number }> {
-  return compileFor(db, cappedCount(db.kysely, newestFirst(filtered(db.kysely, args).select('id'))), args.filter) as never;
-}
-
-/** The order of every list index (…, created_at, id), read backwards. */
-function newestFirst<O>(q: SelectQueryBuilder<Database, 'orders', O>): SelectQueryBuilder<Database, 'orders', O> {
-  return q.orderBy('created_at', 'desc').orderBy('id', 'desc');
+  return compileFor(db, cappedCount(db.kysely, filtered(db.kysely, args).select('id')), args.filter) as never;
 }
 
 export async function listOrderRows(
